@@ -1,0 +1,27 @@
+# Compiler settings shared by every target: warnings, sanitizers, ccache, a fast linker.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+  set(CMAKE_C_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+add_library(sijill_warnings INTERFACE)
+target_compile_options(sijill_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local)
+if(SIJILL_WERROR)
+  target_compile_options(sijill_warnings INTERFACE -Werror)
+endif()
+
+if(SIJILL_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Every part is a static library named sijill_<part>, with private sources in src/<part>
+# and its public headers in include/sijill/<part>.
+function(sijill_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(sijill_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(sijill_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(sijill_${name} PUBLIC ${ARG_DEPS} PRIVATE sijill_warnings ${ARG_PRIVATE_DEPS})
+endfunction()
