@@ -1,6 +1,5 @@
 #include "sijill/store/event_store.h"
 
-#include <date/date.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -9,9 +8,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <sstream>
 
 #include "internal.h"
+#include "sijill/time/instant.h"
 
 namespace sijill::store {
 
@@ -37,7 +36,9 @@ bool printable(std::string_view s) {
 // Events carry no floating-point numbers (DESIGN.md): money is cents, scores are half points.
 void find_floats(const boost::json::value& v, std::string& path, std::vector<Violation>& out) {
   switch (v.kind()) {
-    case boost::json::kind::double_: out.push_back({path, "floating-point numbers are not allowed in events"}); break;
+    case boost::json::kind::double_:
+      out.push_back({path, "floating-point numbers are not allowed in events"});
+      break;
     case boost::json::kind::object:
       for (const auto& [k, child] : v.get_object()) {
         auto len = path.size();
@@ -57,7 +58,8 @@ void find_floats(const boost::json::value& v, std::string& path, std::vector<Vio
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -86,18 +88,15 @@ Status check_draft(const EventDraft& d, std::size_t index) {
   return Status::ok();
 }
 
-std::string format_instant(Millis t) { return date::format("%FT%TZ", t); }
-
-Millis parse_instant(const std::string& s) {
-  std::istringstream in(s);
-  Millis t{};
-  in >> date::parse("%FT%TZ", t);
-  return in.fail() ? Millis{} : t;
+// The last record's time, so that recorded_at never goes back across a restart.
+Millis parse_recorded_at(std::string_view text) {
+  auto t = time::parse_instant(text);
+  return t ? *t : Millis{};
 }
 
 std::string damaged(const std::filesystem::path& dir, const std::string& what) {
-  return "the data folder " + dir.string() + " is damaged: " + what + ". Run `sijill verify --data " +
-         dir.string() + "` to find the first bad record, then restore the folder from a backup";
+  return "the data folder " + dir.string() + " is damaged: " + what + ". Run `sijill verify --data " + dir.string() +
+         "` to find the first bad record, then restore the folder from a backup";
 }
 
 }  // namespace
@@ -154,7 +153,8 @@ std::uint64_t Batch::stream_version(std::string_view stream) const {
 Result<AppendResult> Batch::stage(const AppendRequest& request) {
   auto& s = *state_;
   auto& store = *s.store;
-  if (auto h = store.options.read_only ? Status::unavailable("the store is open read-only") : Status::ok(); !h) return h;
+  if (auto h = store.options.read_only ? Status::unavailable("the store is open read-only") : Status::ok(); !h)
+    return h;
   {
     std::lock_guard lock(store.mu);
     if (!store.failure.is_ok()) return store.failure;
@@ -170,8 +170,9 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
     const auto& k = *request.idempotency;
     auto bad = [](const std::string& x) { return x.empty() || x.find('\0') != std::string::npos; };
     if (bad(k.user) || bad(k.command) || bad(k.key) || k.key.size() > kMaxIdempotencyBytes) {
-      return Status::invalid_argument("idempotency key: user, command and key must be non-empty, without NUL, "
-                                      "the key at most 256 bytes");
+      return Status::invalid_argument(
+          "idempotency key: user, command and key must be non-empty, without NUL, "
+          "the key at most 256 bytes");
     }
     idem_key = detail::idempotency_key(k);
     auto conflict = [&] {
@@ -212,15 +213,15 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
   for (const auto& e : request.expected) {
     auto actual = stream_version(e.stream);
     if (actual != e.version) {
-      return Status::version_mismatch("stream " + e.stream + " is at version " + std::to_string(actual) +
-                                      ", not " + std::to_string(e.version));
+      return Status::version_mismatch("stream " + e.stream + " is at version " + std::to_string(actual) + ", not " +
+                                      std::to_string(e.version));
     }
   }
 
   // Everything holds: stage the records.
   auto now = std::chrono::floor<std::chrono::milliseconds>(store.now());
   s.recorded_at = std::max({s.recorded_at, store.last_recorded_at, now});
-  const std::string recorded_at = format_instant(s.recorded_at);
+  const std::string recorded_at = time::format_utc(s.recorded_at);
   AppendResult result;
   for (const auto& d : request.events) {
     const auto version = stream_version(d.stream) + 1;
@@ -331,9 +332,11 @@ Result<std::unique_ptr<EventStore>> EventStore::open(StoreOptions options) {
     db_options.env = impl->env.get();
   }
   rocksdb::ColumnFamilyOptions cf_options(db_options);
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options}, {"log", cf_options},
-      {"streams", cf_options}, {"idempotency", cf_options}, {"meta", cf_options}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {{rocksdb::kDefaultColumnFamilyName, cf_options},
+                                                           {"log", cf_options},
+                                                           {"streams", cf_options},
+                                                           {"idempotency", cf_options},
+                                                           {"meta", cf_options}};
   rocksdb::DB* raw = nullptr;
   rocksdb::Status st = impl->options.read_only
                            ? rocksdb::DB::OpenForReadOnly(db_options, db_dir.string(), families, &impl->handles, &raw)
@@ -375,10 +378,16 @@ Result<std::unique_ptr<EventStore>> EventStore::open(StoreOptions options) {
   // Meta must agree with the last record, and the chain's tail must link.
   auto meta_head = impl->read_meta_head();
   if (!meta_head) return meta_head.status();
-  if (log_empty) {
+  if (!impl->options.check_tail) {
+    if (!log_empty) {
+      auto last = detail::decode_log(it->key().ToStringView(), it->value().ToStringView());
+      auto env = last ? parse_envelope(last->bytes) : Result<Envelope>(last.status());
+      if (env) impl->last_recorded_at = parse_recorded_at(env->recorded_at);
+    }
+  } else if (log_empty) {
     if (meta_head->position != 0) {
-      return Status::data_loss(damaged(dir, "meta says the head is at position " + std::to_string(meta_head->position) +
-                                                " but the log is empty"));
+      return Status::data_loss(damaged(
+          dir, "meta says the head is at position " + std::to_string(meta_head->position) + " but the log is empty"));
     }
   } else {
     auto last = detail::decode_log(it->key().ToStringView(), it->value().ToStringView());
@@ -389,8 +398,9 @@ Result<std::unique_ptr<EventStore>> EventStore::open(StoreOptions options) {
                                                 (last->position == meta_head->position ? " with another hash" : "")));
     }
     auto env = parse_envelope(last->bytes);
-    if (!env) return Status::data_loss(damaged(dir, "record " + std::to_string(last->position) + ": " +
-                                                        std::string(env.status().message())));
+    if (!env)
+      return Status::data_loss(
+          damaged(dir, "record " + std::to_string(last->position) + ": " + std::string(env.status().message())));
     if (env->position != last->position || chain_hash(env->prev_hash, last->bytes) != last->hash) {
       return Status::data_loss(damaged(dir, "record " + std::to_string(last->position) + " does not match its hash"));
     }
@@ -409,10 +419,10 @@ Result<std::unique_ptr<EventStore>> EventStore::open(StoreOptions options) {
       expected_prev = prev->hash;
     }
     if (env->prev_hash != expected_prev) {
-      return Status::data_loss(damaged(dir, "record " + std::to_string(last->position) +
-                                                " does not link to the record before it"));
+      return Status::data_loss(
+          damaged(dir, "record " + std::to_string(last->position) + " does not link to the record before it"));
     }
-    impl->last_recorded_at = parse_instant(env->recorded_at);
+    impl->last_recorded_at = parse_recorded_at(env->recorded_at);
   }
   impl->head = *meta_head;
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
@@ -520,10 +530,10 @@ Status EventStore::commit(Batch& batch) {
   wo.sync = impl.options.sync;
   auto st = impl.db->Write(wo, &s.write_batch);
   if (!st.ok()) {
-    auto failure = Status::unavailable("storage failed while writing positions " +
-                                       std::to_string(s.records.front().position) + " to " +
-                                       std::to_string(new_head.position) + " (" + st.ToString() +
-                                       "); the outcome is unknown and the store refuses writes until it is restarted");
+    auto failure =
+        Status::unavailable("storage failed while writing positions " + std::to_string(s.records.front().position) +
+                            " to " + std::to_string(new_head.position) + " (" + st.ToString() +
+                            "); the outcome is unknown and the store refuses writes until it is restarted");
     {
       std::lock_guard lock(impl.mu);
       impl.failure = failure;

@@ -43,8 +43,8 @@ struct GroupCommitter::Impl {
       const auto records = batch.record_count();
       const auto started = std::chrono::steady_clock::now();
       Status status = store.commit(batch);
-      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - started).count();
+      const auto micros =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
       if (hooks.end) hooks.end(status);
       {
         std::lock_guard lock(mu);

@@ -58,7 +58,7 @@ inline std::string log_value(const Record& r) {
 }
 Result<Record> decode_log(std::string_view key, std::string_view value);
 
-using Millis = std::chrono::sys_time<std::chrono::milliseconds>;
+using Millis = std::chrono::sys_time<std::chrono::milliseconds>;  // = time::Instant
 
 }  // namespace sijill::store::detail
 

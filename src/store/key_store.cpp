@@ -174,11 +174,12 @@ Result<boost::json::value> KeyStore::seal(std::string_view subject, const boost:
   {
     std::lock_guard lock(impl_->mu);
     auto it = impl_->keys.find(subject);
-    if (it == impl_->keys.end()) return Status::unavailable("the key of " + std::string(subject) + " was just forgotten");
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        reinterpret_cast<unsigned char*>(cipher.data()), &cipher_len,
-        reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-        reinterpret_cast<const unsigned char*>(subject.data()), subject.size(), nullptr, nonce.data(), it->second.data());
+    if (it == impl_->keys.end())
+      return Status::unavailable("the key of " + std::string(subject) + " was just forgotten");
+    crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char*>(cipher.data()), &cipher_len,
+                                               reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                               reinterpret_cast<const unsigned char*>(subject.data()), subject.size(),
+                                               nullptr, nonce.data(), it->second.data());
   }
   boost::json::object sealed;
   sealed["v"] = 1;
@@ -213,7 +214,8 @@ boost::json::value KeyStore::reveal(const boost::json::value& value) const {
   std::string n, c;
   if (!nonce || !ciphertext || !nonce->is_string() || !ciphertext->is_string() ||
       !from_base64(nonce->get_string(), n) || !from_base64(ciphertext->get_string(), c) ||
-      n.size() != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES || c.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES) {
+      n.size() != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
+      c.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES) {
     return marker("$unreadable");
   }
   std::string plain(c.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
@@ -222,11 +224,11 @@ boost::json::value KeyStore::reveal(const boost::json::value& value) const {
     std::lock_guard lock(impl_->mu);
     auto it = impl_->keys.find(subj);
     if (it == impl_->keys.end()) return marker("$erased");
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr,
-            reinterpret_cast<const unsigned char*>(c.data()), c.size(),
-            reinterpret_cast<const unsigned char*>(subj.data()), subj.size(),
-            reinterpret_cast<const unsigned char*>(n.data()), it->second.data()) != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr,
+                                                   reinterpret_cast<const unsigned char*>(c.data()), c.size(),
+                                                   reinterpret_cast<const unsigned char*>(subj.data()), subj.size(),
+                                                   reinterpret_cast<const unsigned char*>(n.data()),
+                                                   it->second.data()) != 0) {
       return marker("$unreadable");
     }
   }

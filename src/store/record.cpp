@@ -37,8 +37,7 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
   }
   Hash h{};
   std::size_t len = 0;
-  if (sodium_hex2bin(h.data(), h.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
-      len != h.size()) {
+  if (sodium_hex2bin(h.data(), h.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 || len != h.size()) {
     return std::nullopt;
   }
   return h;
@@ -48,10 +47,9 @@ Hash chain_hash(const Hash& prev, std::string_view bytes) {
   thread_local DigestContext d;
   Hash out{};
   unsigned int len = 0;
-  if (EVP_DigestInit_ex(d.ctx, sha256_md(), nullptr) != 1 ||
-      EVP_DigestUpdate(d.ctx, prev.data(), prev.size()) != 1 ||
-      EVP_DigestUpdate(d.ctx, bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(d.ctx, out.data(), &len) != 1 || len != out.size()) {
+  if (EVP_DigestInit_ex(d.ctx, sha256_md(), nullptr) != 1 || EVP_DigestUpdate(d.ctx, prev.data(), prev.size()) != 1 ||
+      EVP_DigestUpdate(d.ctx, bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(d.ctx, out.data(), &len) != 1 ||
+      len != out.size()) {
     throw std::runtime_error("SHA-256 failed");
   }
   return out;

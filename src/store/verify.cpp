@@ -19,8 +19,8 @@ struct ChunkQueue {
   std::mutex mu;
   std::condition_variable changed;
   std::deque<std::vector<Record>> chunks;
-  bool done = false;      // the reader has finished (or failed)
-  bool cancel = false;    // the checker has stopped early
+  bool done = false;    // the reader has finished (or failed)
+  bool cancel = false;  // the checker has stopped early
   Status read_status;
 };
 
@@ -71,8 +71,8 @@ VerifyReport verify_chain(const EventStore& store, const std::function<void(std:
     }
     for (const auto& r : chunk) {
       if (r.position != expected) {
-        fail(expected, r.position > expected ? "position " + std::to_string(expected) + " is missing"
-                                             : "positions out of order");
+        fail(expected,
+             r.position > expected ? "position " + std::to_string(expected) + " is missing" : "positions out of order");
         break;
       }
       auto env = parse_envelope(r.bytes);

@@ -4,36 +4,60 @@ namespace sijill {
 
 std::string_view to_string(Code code) {
   switch (code) {
-    case Code::ok: return "ok";
-    case Code::invalid_argument: return "invalid-argument";
-    case Code::unauthenticated: return "unauthenticated";
-    case Code::permission_denied: return "permission-denied";
-    case Code::not_found: return "not-found";
-    case Code::conflict: return "conflict";
-    case Code::version_mismatch: return "version-mismatch";
-    case Code::too_large: return "too-large";
-    case Code::rule_violation: return "rule-violation";
-    case Code::unavailable: return "unavailable";
-    case Code::data_loss: return "data-loss";
-    case Code::internal: return "internal";
+    case Code::ok:
+      return "ok";
+    case Code::invalid_argument:
+      return "invalid-argument";
+    case Code::unauthenticated:
+      return "unauthenticated";
+    case Code::permission_denied:
+      return "permission-denied";
+    case Code::not_found:
+      return "not-found";
+    case Code::conflict:
+      return "conflict";
+    case Code::version_mismatch:
+      return "version-mismatch";
+    case Code::too_large:
+      return "too-large";
+    case Code::rule_violation:
+      return "rule-violation";
+    case Code::unavailable:
+      return "unavailable";
+    case Code::data_loss:
+      return "data-loss";
+    case Code::internal:
+      return "internal";
   }
   return "internal";
 }
 
 int http_status(Code code) {
   switch (code) {
-    case Code::ok: return 200;
-    case Code::invalid_argument: return 400;
-    case Code::unauthenticated: return 401;
-    case Code::permission_denied: return 403;
-    case Code::not_found: return 404;
-    case Code::conflict: return 409;
-    case Code::version_mismatch: return 412;
-    case Code::too_large: return 413;
-    case Code::rule_violation: return 422;
-    case Code::unavailable: return 503;
-    case Code::data_loss: return 500;
-    case Code::internal: return 500;
+    case Code::ok:
+      return 200;
+    case Code::invalid_argument:
+      return 400;
+    case Code::unauthenticated:
+      return 401;
+    case Code::permission_denied:
+      return 403;
+    case Code::not_found:
+      return 404;
+    case Code::conflict:
+      return 409;
+    case Code::version_mismatch:
+      return 412;
+    case Code::too_large:
+      return 413;
+    case Code::rule_violation:
+      return 422;
+    case Code::unavailable:
+      return 503;
+    case Code::data_loss:
+      return 500;
+    case Code::internal:
+      return 500;
   }
   return 500;
 }

@@ -13,8 +13,8 @@ class TempDir {
  public:
   explicit TempDir(const std::string& name = "sijill-test") {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    path_ =
+        std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {

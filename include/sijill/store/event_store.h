@@ -44,6 +44,10 @@ struct StoreOptions {
   bool create_if_missing = true;
   // Read-only: no writes, and it works on the folder of a running server.
   bool read_only = false;
+  // Check on open that meta agrees with the last record and that the chain's tail links.
+  // Only the full checker (`sijill verify`, `sijill log`) turns it off, to report on a damaged
+  // folder instead of refusing to open it.
+  bool check_tail = true;
   // fsync every commit. Only the fault-injection test turns this off, to show that it would
   // then catch the loss of acknowledged events.
   bool sync = true;
@@ -162,12 +166,10 @@ class EventStore {
 
   // Calls `visit` for every record with after < position <= to, in order, until it returns
   // false. The records handed to `visit` live only for the call.
-  Status scan_log(std::uint64_t after, std::uint64_t to,
-                  const std::function<bool(const Record&)>& visit) const;
+  Status scan_log(std::uint64_t after, std::uint64_t to, const std::function<bool(const Record&)>& visit) const;
 
   // Up to `limit` records of one stream with version >= from_version, in version order.
-  Result<std::vector<Record>> read_stream(std::string_view stream, std::uint64_t from_version,
-                                          std::size_t limit) const;
+  Result<std::vector<Record>> read_stream(std::string_view stream, std::uint64_t from_version, std::size_t limit) const;
 
   // The committed version of a stream, 0 when it has no events.
   std::uint64_t stream_version(std::string_view stream) const;
@@ -196,17 +198,16 @@ class EventStore {
 
 // The result of a full chain check.
 struct VerifyReport {
-  std::uint64_t count = 0;             // records checked
-  Head head;                           // the last good record
+  std::uint64_t count = 0;                 // records checked
+  Head head;                               // the last good record
   std::optional<std::uint64_t> first_bad;  // the first position that does not verify
-  std::string problem;                 // what is wrong there (empty when all holds)
+  std::string problem;                     // what is wrong there (empty when all holds)
   bool ok() const { return !first_bad && problem.empty(); }
 };
 
 // Checks every record from position 1: positions gap-free, each record's own position and
 // prev_hash, each hash recomputed, and meta's head against the last record. `progress`, when
 // given, is called now and then with the count so far. Reading and hashing run on two threads.
-VerifyReport verify_chain(const EventStore& store,
-                          const std::function<void(std::uint64_t)>& progress = {});
+VerifyReport verify_chain(const EventStore& store, const std::function<void(std::uint64_t)>& progress = {});
 
 }  // namespace sijill::store

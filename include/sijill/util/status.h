@@ -51,9 +51,7 @@ class [[nodiscard]] Status {
   }
   static Status not_found(std::string message) { return Status(Code::not_found, {}, std::move(message)); }
   static Status conflict(std::string message) { return Status(Code::conflict, {}, std::move(message)); }
-  static Status version_mismatch(std::string message) {
-    return Status(Code::version_mismatch, {}, std::move(message));
-  }
+  static Status version_mismatch(std::string message) { return Status(Code::version_mismatch, {}, std::move(message)); }
   static Status too_large(std::string message) { return Status(Code::too_large, {}, std::move(message)); }
   // `rule` is the kebab-case name of the rule (e.g. "quota-full"); it becomes /problems/<rule>.
   static Status rule_violation(std::string rule, std::string message) {
@@ -65,9 +63,7 @@ class [[nodiscard]] Status {
   static Status permission_denied(std::string message) {
     return Status(Code::permission_denied, {}, std::move(message));
   }
-  static Status unauthenticated(std::string message) {
-    return Status(Code::unauthenticated, {}, std::move(message));
-  }
+  static Status unauthenticated(std::string message) { return Status(Code::unauthenticated, {}, std::move(message)); }
 
   Status(Code code, std::string rule, std::string message, std::vector<Violation> violations = {});
 

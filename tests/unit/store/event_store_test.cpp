@@ -2,9 +2,9 @@
 // reads, and refusals that stage nothing.
 #include <catch2/catch.hpp>
 
+#include <rocksdb/db.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <rocksdb/db.h>
 
 #include "sijill/store/event_store.h"
 #include "sijill/store/group_commit.h"
@@ -382,8 +382,8 @@ struct RawDb {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   explicit RawDb(const std::filesystem::path& dir) {
     rocksdb::Options o;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
-                                                       {"log", {}}, {"streams", {}}, {"idempotency", {}}, {"meta", {}}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"idempotency", {}}, {"meta", {}}};
     rocksdb::DB* raw = nullptr;
     REQUIRE(rocksdb::DB::Open(o, (dir / "log").string(), cfs, &handles, &raw).ok());
     db.reset(raw);
