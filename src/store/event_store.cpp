@@ -195,6 +195,7 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
       AppendResult r;
       r.replayed = true;
       r.position = last;
+      bool first_record = true;
       for (auto p = first; p <= last; ++p) {
         std::string rec;
         auto gs = store.db->Get(rocksdb::ReadOptions(), store.log, detail::log_key(p), &rec);
@@ -203,6 +204,8 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
         if (!decoded) return decoded.status();
         auto env = parse_envelope(decoded->bytes);
         if (!env) return env.status();
+        if (first_record) r.recorded_at = env->recorded_at;
+        first_record = false;
         r.events.push_back({p, env->stream, env->version, env->type});
       }
       return r;
@@ -223,6 +226,7 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
   s.recorded_at = std::max({s.recorded_at, store.last_recorded_at, now});
   const std::string recorded_at = time::format_utc(s.recorded_at);
   AppendResult result;
+  result.recorded_at = recorded_at;
   for (const auto& d : request.events) {
     const auto version = stream_version(d.stream) + 1;
     const auto position = s.next_position;

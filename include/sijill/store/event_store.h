@@ -91,6 +91,7 @@ struct AppendedEvent {
 
 struct AppendResult {
   std::uint64_t position = 0;  // the last position the request produced
+  std::string recorded_at;     // the records' recorded_at (RFC 3339 UTC, milliseconds)
   std::vector<AppendedEvent> events;
   bool replayed = false;  // true when an idempotent repeat returned the first result
 };
