@@ -63,11 +63,15 @@ void late_submission_accepted(State& s, const RecordedEvent&, const boost::json:
 }
 
 void declared_inadmissible(State& s, const RecordedEvent&, const boost::json::object& d) {
-  app(s, d).stage = Stage::inadmissible;
+  auto& a = app(s, d);
+  a.stage = Stage::inadmissible;
+  a.decision_rationale = str(d, "rationale");
 }
 
 void eligibility_assessed(State& s, const RecordedEvent&, const boost::json::object& d) {
-  app(s, d).stage = boolean(d, "eligible") ? Stage::eligible : Stage::ineligible;
+  auto& a = app(s, d);
+  a.stage = boolean(d, "eligible") ? Stage::eligible : Stage::ineligible;
+  a.decision_rationale = str(d, "rationale");
 }
 
 void evaluator_assigned(State& s, const RecordedEvent&, const boost::json::object& d) {
@@ -111,6 +115,7 @@ void application_selected(State& s, const RecordedEvent&, const boost::json::obj
   a.was_selected = true;
   a.rank = static_cast<int>(integer(d, "rank"));
   a.place_region = str(d, "place_region", a.region);
+  a.decision_rationale = str(d, "rationale");
   s.calls[a.call_id].selected[a.place_region] += 1;
 }
 
@@ -118,6 +123,7 @@ void application_waitlisted(State& s, const RecordedEvent&, const boost::json::o
   auto& a = app(s, d);
   a.stage = Stage::waiting;
   a.rank = static_cast<int>(integer(d, "rank"));
+  a.decision_rationale = str(d, "rationale");
 }
 
 void application_withdrawn(State& s, const RecordedEvent&, const boost::json::object& d) {

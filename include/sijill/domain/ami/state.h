@@ -98,6 +98,7 @@ struct Application {
   Fraction relevance;  // mean of the relevance criterion, for the tie-break
   std::optional<int> rank;  // in its region's last recorded ranking
   bool was_selected = false;  // ever selected (never displaced)
+  std::string decision_rationale;  // the rationale of the latest decision on it
   std::optional<time::Instant> notified_at;
   std::optional<time::Instant> appeal_deadline;
   std::optional<Appeal> appeal;
