@@ -40,7 +40,7 @@ boost::json::value parsed(const Record& r) { return boost::json::parse(r.bytes);
 
 }  // namespace
 
-TEST_CASE("positions start at 1 and are gap-free; versions per stream start at 1") {
+TEST_CASE("positions start at 1 and are gap-free, versions per stream start at 1") {
   TempDir dir;
   auto store = open_store(dir);
   CHECK(store->head().position == 0);
@@ -269,7 +269,7 @@ TEST_CASE("malformed drafts are refused with the offending field, and stage noth
   CHECK(store->head().position == 0);
 }
 
-TEST_CASE("reads: the log from a position, paged and bounded; one stream from a version") {
+TEST_CASE("reads: the log from a position, paged and bounded, and one stream from a version") {
   TempDir dir;
   auto store = open_store(dir);
   GroupCommitter committer(*store);

@@ -25,7 +25,7 @@ TEST_CASE("each code maps to the HTTP status of the wire contract") {
   CHECK(sijill::http_status(Code::unavailable) == 503);
 }
 
-TEST_CASE("a rule violation names its rule; other codes name themselves") {
+TEST_CASE("a rule violation names its rule, other codes name themselves") {
   auto s = Status::rule_violation("quota-full", "Souss-Massa has selected 30 of 30");
   CHECK_FALSE(s.is_ok());
   CHECK(s.rule() == "quota-full");
