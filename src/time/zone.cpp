@@ -181,4 +181,12 @@ Result<Instant> resolve_local(std::string_view text, const Zone& zone) {
   }
 }
 
+Instant end_of_local_day(Instant t, int days, const Zone& zone) {
+  const auto local_day = date::floor<date::days>(zone.tz().to_local(t));
+  // Midnight is never skipped or repeated in Africa/Casablanca (its changes are at 02:00-03:00);
+  // `earliest` keeps the answer defined for any zone.
+  const auto next_midnight = zone.tz().to_sys(local_day + date::days(days + 1), date::choose::earliest);
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(next_midnight) - std::chrono::milliseconds(1);
+}
+
 }  // namespace sijill::time

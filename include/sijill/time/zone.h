@@ -74,6 +74,11 @@ std::string format_local_fr(Instant t, const Zone& zone);
 //     time (e.g. "2026-10-15T10:00+01:00": the sender's zone data is probably stale).
 Result<Instant> resolve_local(std::string_view text, const Zone& zone);
 
+// The last millisecond of the local day `days` days after the local day of `t` (a period of
+// `days` days that ends with its last day): t on 10/09 10:00 local, days 15, gives
+// 25/09 23:59:59.999 local, as a UTC instant.
+Instant end_of_local_day(Instant t, int days, const Zone& zone);
+
 // The offset as RFC 3339 writes it: "+01:00", "+00:00", "-03:30" (seconds, if any, dropped).
 std::string format_offset(std::chrono::seconds offset);
 

@@ -8,6 +8,7 @@
 #include "json_access.h"
 #include "sijill/domain/ami/module.h"
 #include "sijill/domain/ami/ranking.h"
+#include "sijill/time/zone.h"
 
 namespace sijill::domain::ami {
 
@@ -119,13 +120,19 @@ Result<Decision> receive_part(const State& s, const boost::json::object& d, cons
   }
   std::string id;
   bool supersedes = false;
+  bool effective = true;
   if (auto it = s.application_by_registration.find({call_id, number}); it != s.application_by_registration.end()) {
     id = it->second;
     const auto& app = s.applications.at(id);
     if (app.stage != Stage::received && app.stage != Stage::inadmissible) {
       return rule("already-decided", "application " + id + " has been assessed; a new submission cannot change it");
     }
-    supersedes = dossier ? !app.dossiers.empty() : !app.forms.empty();
+    const auto& parts = dossier ? app.dossiers : app.forms;
+    const bool late_now = !time::on_time(*received_at, call->config.deadline);
+    // A late resubmission is recorded but does not replace a part that came on time.
+    const auto* current = Application::effective(parts);
+    supersedes = current != nullptr && (!late_now || current->late);
+    effective = current == nullptr || supersedes;
   } else {
     char buf[32];
     std::snprintf(buf, sizeof buf, "APP-%04d", static_cast<int>(s.applications.size() + 1));
@@ -141,6 +148,7 @@ Result<Decision> receive_part(const State& s, const boost::json::object& d, cons
   e["received_at"] = time::format_utc(*received_at);
   e["late"] = !time::on_time(*received_at, call->config.deadline);
   e["supersedes"] = supersedes;
+  e["effective"] = effective;
   if (dossier) {
     e["email_subject"] = str(d, "email_subject");
     e["documents"] = arr(d, "documents");
@@ -262,6 +270,9 @@ Result<Decision> assign_evaluator(const State& s, const boost::json::object& d, 
     return rule("segregation-of-tasks", evaluator + " recorded application " + a.id + " and may not evaluate it");
   }
   if (a.evaluations.count(evaluator)) return rule("already-assigned", evaluator + " is already assigned to " + a.id);
+  if (a.conflicted.count(evaluator)) {
+    return rule("conflict-of-interest", evaluator + " declared a conflict of interest for " + a.id + " and may not evaluate it");
+  }
   if (a.scored_before.count(evaluator)) {
     return rule("already-scored", evaluator + " scored " + a.id + " before its appeal; a re-scoring needs new evaluators");
   }
@@ -351,7 +362,11 @@ Result<Decision> record_consensus(const State& s, const boost::json::object& d, 
   const auto& a = **app;
   if (auto st = must_be_under_evaluation(a); !st) return st;
   if (a.consensus_half_points) return rule("already-decided", "a consensus is already recorded for " + a.id);
-  if (a.scores_in() < 2) return rule("not-enough-scores", "a consensus needs at least two scores; " + a.id + " has " + std::to_string(a.scores_in()));
+  const int needed = s.calls.at(a.call_id).config.min_evaluators;
+  if (a.scores_in() < needed) {
+    return rule("not-enough-scores", "a consensus needs at least " + std::to_string(needed) + " scores; " + a.id + " has " +
+                                         std::to_string(a.scores_in()));
+  }
   const auto total = integer(d, "total_half_points", -1);
   const auto max = s.calls.at(a.call_id).config.max_total_half_points();
   if (total < 0 || total > max) {
@@ -391,7 +406,9 @@ Result<Decision> finalise_score(const State& s, const boost::json::object& d, co
     totals.push_back(boost::json::object{{"evaluator_id", e->evaluator}, {"total_half_points", e->total_half_points}});
   }
   const int divergence = hi - lo;
-  if (divergence > config.divergence_threshold_half_points && !a.consensus_half_points && scored.size() < 3) {
+  // Diverging scores need one more evaluator than the minimum (a third, by default) or a consensus.
+  const bool extra_evaluator = static_cast<int>(scored.size()) > config.min_evaluators;
+  if (divergence > config.divergence_threshold_half_points && !a.consensus_half_points && !extra_evaluator) {
     return rule("scores-diverge", "the scores of " + a.id + " diverge by " + std::to_string(divergence / 2) +
                                       (divergence % 2 ? ".5" : "") + " points (threshold " +
                                       std::to_string(config.divergence_threshold_half_points / 2) +
@@ -518,6 +535,9 @@ Result<Decision> select_application(const State& s, const boost::json::object& d
   if (!call.config.targets(place_region)) {
     return Status::invalid_argument("not a target region", {{"/place_region", place_region + " is not a target region"}});
   }
+  if (!call.selection_closed.count(place_region)) {
+    return rule("selection-not-recorded", place_region + "'s selection is not recorded yet: its places go first to its own ranking");
+  }
   const int taken = call.selected.count(place_region) ? call.selected.at(place_region) : 0;
   if (taken >= call.config.quotas.at(place_region)) {
     return rule("quota-full", place_region + " has selected " + std::to_string(taken) + " of its " +
@@ -602,6 +622,15 @@ Result<Decision> withdraw_application(const State& s, const boost::json::object&
 // ---------------------------------------------------------------------------------------------
 // Notification and appeal
 
+// The appeal period ends at the end of its last day, in the call's time zone (periods in days
+// end with their last day: Regulation 1182/71, Art. 3): notified on 10/09 and 15 days to appeal,
+// the appeal is on time until 25/09 23:59:59.999 local time.
+Result<time::Instant> appeal_deadline(time::Instant notified_at, int days, const std::string& zone_name) {
+  auto zone = time::Zone::locate(zone_name);
+  if (!zone) return zone.status();
+  return time::end_of_local_day(notified_at, days, *zone);
+}
+
 Result<Decision> notify_decision(const State& s, const boost::json::object& d, const CommandContext& ctx) {
   if (auto st = require_role(ctx, kOfficers, "NotifyDecision"); !st) return st;
   auto app = find_application(s, d);
@@ -614,15 +643,23 @@ Result<Decision> notify_decision(const State& s, const boost::json::object& d, c
     case Stage::waiting: break;
     default: return rule("no-decision", "application " + a.id + " has no decision to notify (it is " + std::string(to_string(a.stage)) + ")");
   }
+  if (a.notified_position == a.decision_position) {
+    return rule("already-notified", "the decision on " + a.id + " (" + std::string(to_string(a.stage)) +
+                                        ") was notified already; notifying it again would reopen the appeal period");
+  }
   auto notified_at = d.contains("notified_at") ? time::parse_instant(str(d, "notified_at")) : Result<time::Instant>(ctx.now);
   if (!notified_at) return Status::invalid_argument("notified_at", {{"/notified_at", std::string(notified_at.status().message())}});
+  if (*notified_at > ctx.now + std::chrono::minutes(5)) {
+    return Status::invalid_argument("notified_at is in the future", {{"/notified_at", "is later than the time it is being recorded"}});
+  }
   const auto days = s.calls.at(a.call_id).config.appeal_period_days;
-  const auto deadline = *notified_at + std::chrono::days(days);
+  auto deadline = appeal_deadline(*notified_at, days, s.calls.at(a.call_id).config.deadline.zone);
+  if (!deadline) return deadline.status();
   return one(app_stream(a.id), "DecisionNotified",
              {{"application_id", a.id},
               {"decision", to_string(a.stage)},
               {"notified_at", time::format_utc(*notified_at)},
-              {"appeal_deadline", time::format_utc(deadline)},
+              {"appeal_deadline", time::format_utc(*deadline)},
               {"appeal_period_days", days},
               {"languages", boost::json::array{"fr", "ar"}}});
 }
@@ -637,6 +674,12 @@ Result<Decision> file_appeal(const State& s, const boost::json::object& d, const
   if (a.stage == Stage::selected) return rule("nothing-to-appeal", "application " + a.id + " is selected");
   auto filed_at = d.contains("filed_at") ? time::parse_instant(str(d, "filed_at")) : Result<time::Instant>(ctx.now);
   if (!filed_at) return Status::invalid_argument("filed_at", {{"/filed_at", std::string(filed_at.status().message())}});
+  if (*filed_at < *a.notified_at) {
+    return Status::invalid_argument("filed_at is before the notification", {{"/filed_at", "is before the decision was notified"}});
+  }
+  if (*filed_at > ctx.now + std::chrono::minutes(5)) {
+    return Status::invalid_argument("filed_at is in the future", {{"/filed_at", "is later than the time it is being recorded"}});
+  }
   if (*filed_at > *a.appeal_deadline) {
     return rule("appeal-period-over", "the appeal period of " + a.id + " ended at " + time::format_utc(*a.appeal_deadline));
   }
@@ -671,6 +714,12 @@ Result<Decision> correct_record(const State& s, const boost::json::object& d, co
   if (auto st = require_role(ctx, kOfficers, "CorrectRecord"); !st) return st;
   auto app = find_application(s, d);
   if (!app) return app.status();
+  const auto position = static_cast<std::uint64_t>(integer(d, "corrects_position"));
+  if (!(*app)->positions.count(position)) {
+    return Status::invalid_argument("the corrected event is not one of this application's",
+                                    {{"/corrects_position", "position " + std::to_string(position) +
+                                                                " is not an event of application " + (*app)->id}});
+  }
   return one(app_stream((*app)->id), "RecordCorrected",
              {{"application_id", (*app)->id},
               {"corrects_position", integer(d, "corrects_position")},

@@ -48,9 +48,11 @@ void part_received(State& s, const RecordedEvent& e, const boost::json::object& 
   Submission sub{e.position, instant(d, "received_at"), boolean(d, "late"), e.actor.id};
   (dossier ? a.dossiers : a.forms).push_back(sub);
   a.recorded_by.insert(e.actor.id);
-  // The latest part of each kind counts: a second submission supersedes the first.
-  a.late = (!a.dossiers.empty() && a.dossiers.back().late) || (!a.forms.empty() && a.forms.back().late);
-  if (a.complete()) a.complete_at = std::max(a.dossiers.back().received_at, a.forms.back().received_at);
+  // The effective part of each kind counts (Application::effective).
+  const auto* dossier_part = Application::effective(a.dossiers);
+  const auto* form_part = Application::effective(a.forms);
+  a.late = (dossier_part && dossier_part->late) || (form_part && form_part->late);
+  if (dossier_part && form_part) a.complete_at = std::max(dossier_part->received_at, form_part->received_at);
 }
 
 void dossier_received(State& s, const RecordedEvent& e, const boost::json::object& d) { part_received(s, e, d, true); }
@@ -62,14 +64,16 @@ void late_submission_accepted(State& s, const RecordedEvent&, const boost::json:
   if (a.stage == Stage::inadmissible) a.stage = Stage::received;
 }
 
-void declared_inadmissible(State& s, const RecordedEvent&, const boost::json::object& d) {
+void declared_inadmissible(State& s, const RecordedEvent& e, const boost::json::object& d) {
   auto& a = app(s, d);
+  a.decision_position = e.position;
   a.stage = Stage::inadmissible;
   a.decision_rationale = str(d, "rationale");
 }
 
-void eligibility_assessed(State& s, const RecordedEvent&, const boost::json::object& d) {
+void eligibility_assessed(State& s, const RecordedEvent& e, const boost::json::object& d) {
   auto& a = app(s, d);
+  a.decision_position = e.position;
   a.stage = boolean(d, "eligible") ? Stage::eligible : Stage::ineligible;
   a.decision_rationale = str(d, "rationale");
 }
@@ -82,7 +86,10 @@ void evaluator_assigned(State& s, const RecordedEvent&, const boost::json::objec
 
 void conflict_declared(State& s, const RecordedEvent&, const boost::json::object& d) {
   auto& a = app(s, d);
-  a.evaluations[str(d, "evaluator_id")].declaration = boolean(d, "conflict") ? Declaration::conflict : Declaration::no_conflict;
+  const auto id = str(d, "evaluator_id");
+  const bool conflict = boolean(d, "conflict");
+  a.evaluations[id].declaration = conflict ? Declaration::conflict : Declaration::no_conflict;
+  if (conflict) a.conflicted.insert(id);  // the register: it bars them in every later round too
 }
 
 void score_submitted(State& s, const RecordedEvent&, const boost::json::object& d) {
@@ -109,8 +116,9 @@ void selection_recorded(State& s, const RecordedEvent&, const boost::json::objec
   s.calls[str(d, "call_id")].selection_closed.insert(str(d, "region"));
 }
 
-void application_selected(State& s, const RecordedEvent&, const boost::json::object& d) {
+void application_selected(State& s, const RecordedEvent& e, const boost::json::object& d) {
   auto& a = app(s, d);
+  a.decision_position = e.position;
   a.stage = Stage::selected;
   a.was_selected = true;
   a.rank = static_cast<int>(integer(d, "rank"));
@@ -119,8 +127,9 @@ void application_selected(State& s, const RecordedEvent&, const boost::json::obj
   s.calls[a.call_id].selected[a.place_region] += 1;
 }
 
-void application_waitlisted(State& s, const RecordedEvent&, const boost::json::object& d) {
+void application_waitlisted(State& s, const RecordedEvent& e, const boost::json::object& d) {
   auto& a = app(s, d);
+  a.decision_position = e.position;
   a.stage = Stage::waiting;
   a.rank = static_cast<int>(integer(d, "rank"));
   a.decision_rationale = str(d, "rationale");
@@ -135,6 +144,7 @@ void application_withdrawn(State& s, const RecordedEvent&, const boost::json::ob
 void decision_notified(State& s, const RecordedEvent&, const boost::json::object& d) {
   auto& a = app(s, d);
   a.notified_at = instant(d, "notified_at");
+  a.notified_position = a.decision_position;
   a.appeal_deadline = instant(d, "appeal_deadline");
 }
 
@@ -195,9 +205,12 @@ const std::map<std::string, Apply, std::less<>>& appliers() {
 }  // namespace
 
 void AmiModule::evolve(const RecordedEvent& event) {
-  auto it = appliers().find(event.type);
-  if (it == appliers().end() || event.data == nullptr) return;  // not ours (or a record-only event)
-  it->second(state_, event, *event.data);
+  if (event.data == nullptr) return;
+  if (auto it = appliers().find(event.type); it != appliers().end()) it->second(state_, event, *event.data);
+  if (event.stream.starts_with("application/")) {
+    auto app = state_.applications.find(std::string(event.stream.substr(12)));
+    if (app != state_.applications.end()) app->second.positions.insert(event.position);
+  }
 }
 
 }  // namespace sijill::domain::ami

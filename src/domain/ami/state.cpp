@@ -16,6 +16,13 @@ std::string_view to_string(Stage stage) {
   return "received";
 }
 
+const Submission* Application::effective(const std::vector<Submission>& parts) {
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!it->late) return &*it;
+  }
+  return parts.empty() ? nullptr : &parts.back();
+}
+
 int Application::active_evaluators() const {
   int n = 0;
   for (const auto& [_, e] : evaluations) n += e.declaration == Declaration::no_conflict;

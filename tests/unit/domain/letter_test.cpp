@@ -39,7 +39,8 @@ TEST_CASE("the letter of an ineligible application gives the rationale and the a
                 other, t("2026-07-05T10:00:00Z"))
               .is_ok());
   REQUIRE_FALSE(ami::notification_letter(m.state(), "APP-0001").is_ok());
-  // Notified on 1 Oct 2026 at 09:30 UTC: Morocco is on UTC+0 for good since 20 Sep 2026.
+  // Notified on 1 Oct 2026 at 09:30 UTC (Morocco is on UTC+0 for good since 20 Sep 2026): the
+  // 15 days to appeal end with the last day, 16/10/2026, at 23:59 local time.
   REQUIRE(h.run("NotifyDecision", {{"application_id", "APP-0001"}, {"notified_at", "2026-10-01T09:30:00Z"}}, other,
                 t("2026-10-01T09:31:00Z"))
               .is_ok());
@@ -48,9 +49,9 @@ TEST_CASE("the letter of an ineligible application gives the rationale and the a
   CHECK_THAT(letter->french, Catch::Contains("Association Tamount"));
   CHECK_THAT(letter->french, Catch::Contains("n'a pas été jugée éligible"));
   CHECK_THAT(letter->french, Catch::Contains("Motif : expérience auprès des communautés insuffisante"));
-  CHECK_THAT(letter->french, Catch::Contains("jusqu'au 16/10/2026 09:30"));
+  CHECK_THAT(letter->french, Catch::Contains("jusqu'au 16/10/2026 23:59"));
   CHECK_THAT(letter->french, Catch::Contains("Cofinancé par l'Union européenne"));
   CHECK_THAT(letter->arabic, Catch::Contains("لم يُعتبر طلبكم مؤهلاً"));
-  CHECK_THAT(letter->arabic, Catch::Contains("16/10/2026 09:30"));
+  CHECK_THAT(letter->arabic, Catch::Contains("16/10/2026 23:59"));
   CHECK_THAT(letter->arabic, Catch::Contains("الاتحاد الأوروبي"));
 }

@@ -85,25 +85,32 @@ struct Application {
   std::string place_region;  // the region whose place it holds when selected
   std::vector<Submission> dossiers;  // in order received; the last one supersedes
   std::vector<Submission> forms;
-  std::optional<time::Instant> complete_at;  // when both parts were first in
-  bool late = false;                         // the latest parts arrived at or after the deadline
+  std::optional<time::Instant> complete_at;  // the later of the two effective parts' arrival
+  bool late = false;                         // an effective part arrived at or after the deadline
   bool late_accepted = false;
   std::set<std::string> recorded_by;  // users who recorded its parts (segregation of tasks)
   Stage stage = Stage::received;
   int round = 1;
   std::map<std::string, Evaluation> evaluations;  // by evaluator, current round
   std::set<std::string> scored_before;            // evaluators of earlier rounds
+  std::set<std::string> conflicted;               // declared a conflict of interest, in any round
   std::optional<int> consensus_half_points;
   std::optional<Fraction> final_score;
   Fraction relevance;  // mean of the relevance criterion, for the tie-break
   std::optional<int> rank;  // in its region's last recorded ranking
   bool was_selected = false;  // ever selected (never displaced)
   std::string decision_rationale;  // the rationale of the latest decision on it
+  std::uint64_t decision_position = 0;  // the event of its latest decision
   std::optional<time::Instant> notified_at;
+  std::uint64_t notified_position = 0;  // the decision event that was notified
   std::optional<time::Instant> appeal_deadline;
   std::optional<Appeal> appeal;
+  std::set<std::uint64_t> positions;  // the events of its stream, for corrections
 
   bool complete() const { return !dossiers.empty() && !forms.empty(); }
+  // The part of a kind that counts: the latest received before the deadline when there is one
+  // (a late resubmission does not replace an on-time part), else the latest.
+  static const Submission* effective(const std::vector<Submission>& parts);
   bool admissible() const { return !late || late_accepted; }
   // Evaluators assigned in the current round who have declared no conflict.
   int active_evaluators() const;
