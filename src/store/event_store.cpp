@@ -10,6 +10,7 @@
 #include <boost/uuid/uuid_io.hpp>
 
 #include "internal.h"
+#include "sijill/json/pointer.h"
 #include "sijill/time/instant.h"
 
 namespace sijill::store {
@@ -42,8 +43,7 @@ void find_floats(const boost::json::value& v, std::string& path, std::vector<Vio
     case boost::json::kind::object:
       for (const auto& [k, child] : v.get_object()) {
         auto len = path.size();
-        path += '/';
-        for (char c : k) path += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+        json::append_pointer_token(path, k);
         find_floats(child, path, out);
         path.resize(len);
       }
@@ -52,7 +52,7 @@ void find_floats(const boost::json::value& v, std::string& path, std::vector<Vio
       std::size_t i = 0;
       for (const auto& child : v.get_array()) {
         auto len = path.size();
-        path += '/' + std::to_string(i++);
+        json::append_pointer_index(path, i++);
         find_floats(child, path, out);
         path.resize(len);
       }

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 
+#include <boost/endian/conversion.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -22,12 +23,14 @@ inline constexpr char kHeadKey[] = "head";
 
 // Big-endian, so that RocksDB's bytewise order is numeric order.
 inline void put_be64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  unsigned char bytes[8];
+  boost::endian::store_big_u64(bytes, v);
+  out.append(reinterpret_cast<const char*>(bytes), sizeof bytes);
 }
+// Reads 8 bytes big-endian; 0 when fewer are given.
 inline std::uint64_t get_be64(std::string_view in) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8 && i < in.size(); ++i) v = v << 8 | static_cast<unsigned char>(in[i]);
-  return v;
+  if (in.size() < 8) return 0;
+  return boost::endian::load_big_u64(reinterpret_cast<const unsigned char*>(in.data()));
 }
 inline std::string log_key(std::uint64_t position) {
   std::string k;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "json_access.h"
+#include "sijill/json/pointer.h"
 #include "sijill/util/embedded.h"
 
 namespace sijill::domain::ami {
@@ -70,8 +71,8 @@ Result<CallConfig> read_call_config(const boost::json::object& data) {
     }
   }
   for (const auto& [region, n] : c.quotas) {
-    if (!c.targets(region)) v.push_back({"/quotas/" + pointer_escape(region), "not a target region of the call"});
-    if (n < 0) v.push_back({"/quotas/" + pointer_escape(region), "must not be negative"});
+    if (!c.targets(region)) v.push_back({json::make_pointer({"quotas", region}), "not a target region of the call"});
+    if (n < 0) v.push_back({json::make_pointer({"quotas", region}), "must not be negative"});
   }
   for (const auto& region : c.regions) {
     if (!c.quotas.count(region)) v.push_back({"/quotas", "no quota for target region '" + region + "'"});

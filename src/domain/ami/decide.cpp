@@ -6,6 +6,7 @@
 #include <map>
 
 #include "json_access.h"
+#include "sijill/json/pointer.h"
 #include "sijill/domain/ami/module.h"
 #include "sijill/domain/ami/ranking.h"
 #include "sijill/time/zone.h"
@@ -327,14 +328,14 @@ Result<Decision> submit_score(const State& s, const boost::json::object& d, cons
   const auto& scores = obj(d, "scores");
   std::vector<Violation> v;
   for (const auto& [key, _] : scores) {
-    if (!config.criterion(key)) v.push_back({"/scores/" + pointer_escape(key), "not a criterion of the grid"});
+    if (!config.criterion(key)) v.push_back({json::make_pointer({"scores", key}), "not a criterion of the grid"});
   }
   boost::json::object out;
   int total = 0;
   for (const auto& c : config.criteria) {
     const auto* entry = scores.if_contains(c.id);
     if (!entry || !entry->is_object()) {
-      v.push_back({"/scores/" + pointer_escape(c.id), "missing: every criterion of the grid is scored"});
+      v.push_back({json::make_pointer({"scores", c.id}), "missing: every criterion of the grid is scored"});
       continue;
     }
     const auto half = integer(entry->get_object(), "half_points", -1);

@@ -48,19 +48,4 @@ inline time::Instant instant(const boost::json::object& o, std::string_view key)
   return t ? *t : time::Instant{};
 }
 
-// RFC 6901: '~' is written "~0" and '/' "~1" inside a reference token.
-inline std::string pointer_escape(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace sijill::domain::ami
