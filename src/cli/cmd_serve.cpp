@@ -1,24 +1,122 @@
-// sijill serve --data DIR: open the data folder and serve it until SIGTERM or SIGINT.
+// sijill serve --data DIR: open the data folder and serve it over HTTP and WebSocket until
+// SIGTERM or SIGINT (docs/operations.md).
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
 
 #include "commands.h"
+#include "sijill/access/access.h"
+#include "sijill/access/commands.h"
+#include "sijill/access/policy.h"
+#include "sijill/processor/processor.h"
+#include "sijill/server/hub.h"
+#include "sijill/server/metrics.h"
+#include "sijill/server/server.h"
 #include "sijill/store/event_store.h"
 #include "sijill/store/key_store.h"
 #include "sijill/time/zone_data.h"
 
 namespace sijill::cli {
 
+namespace {
+
+// "ADDR:PORT", "[v6]:PORT".
+bool parse_listen(const std::string& text, std::string& address, std::uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) return false;
+  address = text.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);
+  try {
+    std::size_t used = 0;
+    auto p = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || p > 65535) return false;
+    port = static_cast<std::uint16_t>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !address.empty();
+}
+
+// Writes `token` to `path`, readable by the owner only.
+Status write_secret(const std::string& path, const std::string& token) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::unavailable("cannot write " + path + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  const std::string line = token + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status::unavailable("cannot write " + path);
+  return Status::ok();
+}
+
+// The first admin: on a folder where no token was ever issued, register the user "admin"
+// (unless it exists) and issue it a token, shown once.
+Status bootstrap_admin(processor::Processor& processor, access::AccessModule& access,
+                       const std::vector<processor::CommandSpec>& specs, store::KeyStore& keys,
+                       const std::string& token_file) {
+  if (access.token_count() > 0) return Status::ok();
+  if (!access.has_user("admin")) {
+    boost::json::object user{{"person_id", "admin"}, {"roles", boost::json::array{"admin"}}};
+    auto r = run_local_command(processor, specs, keys, "RegisterUser", user);
+    if (!r) return r.status();
+  }
+  boost::json::object body{{"user", "admin"}, {"role", "admin"}};
+  auto r = run_local_command(processor, specs, keys, "CreateToken", body);
+  if (!r) return r.status();
+  const auto& token = r->extras.at("token").as_string();
+  const std::string token_id(r->extras.at("token_id").as_string());
+  if (!token_file.empty()) {
+    if (auto st = write_secret(token_file, std::string(token)); !st) return st;
+    spdlog::info("first admin token {} written to {}", token_id, token_file);
+  } else {
+    std::cout << "first admin token (shown once; keep it safe): " << std::string_view(token) << std::endl;
+    spdlog::info("first admin token {} issued", token_id);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Command add_serve(CLI::App& app) {
   struct Args {
     std::string data;
     std::string zoneinfo;
+    std::string listen = "127.0.0.1:8080";
+    std::size_t io_threads = 2;
+    std::string admin_token_file;
+    std::string tls_cert;
+    std::string tls_key;
+    std::size_t ring_events = server::Hub::Options().max_events;
+    std::size_t send_queue_bytes = server::ServerOptions().ws_send_queue_bytes;
+    std::size_t message_events = server::ServerOptions().ws_message_events;
+    std::size_t header_timeout_ms = static_cast<std::size_t>(server::ServerOptions().header_timeout.count());
   };
   auto args = std::make_shared<Args>();
   auto* sub = app.add_subcommand("serve", "Open the data folder (creating it when empty) and serve it");
   sub->add_option("--data", args->data, "The data folder")->required();
+  sub->add_option("--listen", args->listen, "ADDR:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
+  sub->add_option("--io-threads", args->io_threads, "Threads serving connections (default 2)")
+      ->check(CLI::Range(1, 64));
+  sub->add_option("--admin-token-file", args->admin_token_file,
+                  "On a folder with no token yet, write the first admin token here (mode 0600) instead of printing it");
+  sub->add_option("--tls-cert", args->tls_cert, "PEM certificate chain (not built yet: use a TLS-terminating proxy)");
+  sub->add_option("--tls-key", args->tls_key, "PEM private key (not built yet)");
   sub->add_option("--zoneinfo", args->zoneinfo,
                   "Check the time zone data of this zoneinfo folder instead of the system's (for tests)");
+  sub->add_option("--ws-ring-events", args->ring_events, "Recent events the WebSocket hub keeps in memory")
+      ->group("Tuning");
+  sub->add_option("--ws-send-queue-bytes", args->send_queue_bytes, "Bytes queued per WebSocket connection at most")
+      ->group("Tuning");
+  sub->add_option("--ws-message-events", args->message_events, "Events per WebSocket message at most")->group("Tuning");
+  sub->add_option("--header-timeout-ms", args->header_timeout_ms,
+                  "Milliseconds a connection has to send a request's headers (also the keep-alive idle limit)")
+      ->group("Tuning");
   return {sub, [args] {
             // Local times are an hour wrong after 20 Sep 2026 on stale zone data: refuse to start.
             auto zone = time::check_zone_data(
@@ -27,6 +125,17 @@ Command add_serve(CLI::App& app) {
               spdlog::error("{}", zone.message());
               return kExitUsage;
             }
+            server::ServerOptions options;
+            if (!parse_listen(args->listen, options.address, options.port)) {
+              spdlog::error("--listen must be ADDR:PORT, not '{}'", args->listen);
+              return kExitUsage;
+            }
+            options.io_threads = args->io_threads;
+            options.tls_cert = args->tls_cert;
+            options.tls_key = args->tls_key;
+            options.ws_send_queue_bytes = args->send_queue_bytes;
+            options.ws_message_events = std::max<std::size_t>(args->message_events, 1);
+            options.header_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->header_timeout_ms, 1));
 
             // Block the stop signals before any thread starts, so that only sigwait sees them.
             sigset_t stop;
@@ -47,12 +156,59 @@ Command add_serve(CLI::App& app) {
               spdlog::error("cannot open the key file: {}", keys.status().message());
               return kExitUsage;
             }
-            auto head = (*opened)->head();
+            auto& store = **opened;
+            auto head = store.head();
             spdlog::info("data folder {} open: head at position {} ({})", args->data, head.position,
                          store::to_hex(head.hash));
+
+            access::AccessModule access;
+            access::Policy policy;
+            server::Metrics metrics;
+            server::Hub::Options hub_options;
+            hub_options.max_events = std::max<std::size_t>(args->ring_events, 1);
+            server::Hub hub(store, hub_options);  // before any write: it follows every commit
+            processor::Processor processor(store, {&access});
+            processor.set_batch_observer(
+                [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
+                  metrics.observe_batch(calls, records, commit);
+                });
+            if (auto st = processor.start(); !st) {
+              spdlog::error("cannot load the log: {}", st.to_string());
+              return kExitFailed;
+            }
+            auto specs = access::command_specs();
+            if (!specs) {
+              spdlog::error("{}", specs.status().to_string());
+              return kExitFailed;
+            }
+            if (auto st = bootstrap_admin(processor, access, *specs, **keys, args->admin_token_file); !st) {
+              spdlog::error("cannot create the first admin token: {}", st.to_string());
+              return kExitFailed;
+            }
+
+            server::Services services;
+            services.store = &store;
+            services.keys = keys->get();
+            services.processor = &processor;
+            services.commands = std::move(specs).value();
+            services.access = &access;
+            services.policy = &policy;
+            services.hub = &hub;
+            services.metrics = &metrics;
+            auto server = server::Server::start(options, std::move(services));
+            if (!server) {
+              spdlog::error("{}", server.status().message());
+              processor.stop();
+              return kExitUsage;
+            }
+            spdlog::info("listening on http://{}:{}", options.address, (*server)->port());
+
             int sig = 0;
             sigwait(&stop, &sig);
             spdlog::info("stopping on {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            (*server)->stop();
+            processor.stop();
+            spdlog::info("stopped: head at position {}", store.head().position);
             return kExitOk;
           }};
 }

@@ -4,7 +4,14 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
+#include <string>
+#include <vector>
+
+#include "sijill/processor/command_spec.h"
+#include "sijill/processor/processor.h"
+#include "sijill/store/key_store.h"
 
 namespace sijill::cli {
 
@@ -17,6 +24,18 @@ struct Command {
 Command add_serve(CLI::App& app);
 Command add_verify(CLI::App& app);
 Command add_log(CLI::App& app);
+Command add_token(CLI::App& app);
+
+// A command run by a local tool (or the server itself) as processor::kSystemActor, with the
+// checks the API makes: the spec's schema, personal data sealed, the preparation. `extras` is
+// what the preparation adds to a 201 reply (a new token).
+struct LocalCommandResult {
+  processor::CommandOutcome outcome;
+  boost::json::object extras;
+};
+Result<LocalCommandResult> run_local_command(processor::Processor& processor,
+                                             const std::vector<processor::CommandSpec>& specs, store::KeyStore& keys,
+                                             const std::string& name, const boost::json::object& data);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

@@ -83,7 +83,12 @@ Status check_draft(const EventDraft& d, std::size_t index) {
   }
   if (d.id.size() > kMaxNameBytes || !printable(d.id)) v.push_back({at + "/id", "must be a short printable id"});
   std::string path = at + "/data";
-  find_floats(boost::json::value(d.data), path, v);
+  for (const auto& [k, child] : d.data) {  // no copy of the data: walk its members in place
+    auto len = path.size();
+    json::append_pointer_token(path, k);
+    find_floats(child, path, v);
+    path.resize(len);
+  }
   if (!v.empty()) return Status::invalid_argument("malformed event", std::move(v));
   return Status::ok();
 }
@@ -121,6 +126,7 @@ struct Batch::State {
   std::uint64_t next_position = 1;
   Hash prev_hash{};
   Millis recorded_at{};
+  std::string recorded_at_text;  // recorded_at formatted, reused while the time does not change
   std::vector<Record> records;
   rocksdb::WriteBatch write_batch;
   std::unordered_map<std::string, std::uint64_t> stream_versions;  // staged heads
@@ -223,8 +229,10 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
 
   // Everything holds: stage the records.
   auto now = std::chrono::floor<std::chrono::milliseconds>(store.now());
+  const auto previous = s.recorded_at;
   s.recorded_at = std::max({s.recorded_at, store.last_recorded_at, now});
-  const std::string recorded_at = time::format_utc(s.recorded_at);
+  if (s.recorded_at != previous || s.recorded_at_text.empty()) s.recorded_at_text = time::format_utc(s.recorded_at);
+  const std::string& recorded_at = s.recorded_at_text;
   AppendResult result;
   result.recorded_at = recorded_at;
   for (const auto& d : request.events) {

@@ -85,7 +85,9 @@ struct EventStore::Impl {
   // Owned by the writer thread.
   detail::Millis last_recorded_at{};
   std::unordered_map<std::string, std::uint64_t> stream_versions;  // committed, cached
-  boost::uuids::random_generator uuids;
+  // Event ids: random UUIDs (version 4) from a generator seeded once from the system's entropy;
+  // they identify events, they protect nothing.
+  boost::uuids::random_generator_mt19937 uuids;
   std::vector<std::function<void(const CommitNotice&)>> listeners;
 
   ~Impl();

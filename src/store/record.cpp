@@ -32,13 +32,13 @@ std::string to_hex(const Hash& h) {
 
 std::optional<Hash> hash_from_hex(std::string_view hex) {
   // Lower-case only, so that a hash has one spelling.
-  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-    return std::nullopt;
-  }
+  if (hex.size() != 64) return std::nullopt;
+  auto nibble = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
   Hash h{};
-  std::size_t len = 0;
-  if (sodium_hex2bin(h.data(), h.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 || len != h.size()) {
-    return std::nullopt;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    h[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
   return h;
 }

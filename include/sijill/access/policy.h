@@ -1,0 +1,59 @@
+// Who may read and write what (DOMAIN.md, "Who uses the register").
+//
+//   admin                 everything
+//   programme_officer     reads everything; runs the commands that list its role
+//   evaluator             reads only the applications assigned to them (asked of the AMI
+//                         module through the application reader hook); runs evaluator commands
+//   regional_coordinator  reads and writes only their region (the region of a stream is asked
+//                         of the domain through the stream region hook)
+//   auditor               reads everything, writes nothing (except audit export records)
+//
+// Until a hook is installed, evaluators and coordinators read nothing case-specific.
+//
+// Threads: install the hooks before serving; then every method may be called from any thread
+// (the hooks themselves must be thread-safe).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sijill/domain/module.h"
+#include "sijill/processor/command_spec.h"
+
+namespace sijill::access {
+
+class Policy {
+ public:
+  // True when `actor` (an evaluator) may read the application `application_id`.
+  using ApplicationReader = std::function<bool(const domain::Actor& actor, std::string_view application_id)>;
+  // The region a stream belongs to ("Souss-Massa"), or nullopt when it has none.
+  using StreamRegion = std::function<std::optional<std::string>(std::string_view stream)>;
+
+  void set_application_reader(ApplicationReader reader) { application_reader_ = std::move(reader); }
+  void set_stream_region(StreamRegion region) { stream_region_ = std::move(region); }
+
+  // The whole log (GET /v1/events, `events` subscriptions without a region filter): admin,
+  // programme officer, auditor.
+  bool may_read_log(const domain::Actor& actor) const;
+  // One stream's events: the roles above; an evaluator for an application assigned to them;
+  // a coordinator for a stream of their region.
+  bool may_read_stream(const domain::Actor& actor, std::string_view stream) const;
+  // The chain check (GET /v1/audit/verify): admin, auditor.
+  bool may_verify(const domain::Actor& actor) const;
+  // GET /metrics: admin.
+  bool may_read_metrics(const domain::Actor& actor) const;
+  // Running a command: the command's roles (admin always). Auditors run only commands that
+  // name the auditor role (audit export records).
+  bool may_run(const domain::Actor& actor, const processor::CommandSpec& spec) const;
+
+  // The hook, for domain modules that answer it: can `actor` read application `id`?
+  bool can_read_application(const domain::Actor& actor, std::string_view application_id) const;
+
+ private:
+  ApplicationReader application_reader_;
+  StreamRegion stream_region_;
+};
+
+}  // namespace sijill::access

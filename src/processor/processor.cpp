@@ -1,0 +1,280 @@
+#include "sijill/processor/processor.h"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace sijill::processor {
+
+store::Hash sha256(std::string_view bytes) {
+  store::Hash out{};
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
+namespace {
+
+// A stream no event is ever appended to: the idempotency probe expects it at a version it can
+// never have, so staging the probe checks the idempotency key and then always stops (see
+// check_repeat()).
+constexpr std::string_view kProbeStream = "sijill/idempotency-probe";
+
+time::Instant instant_or(std::string_view text, time::Instant fallback) {
+  auto t = time::parse_instant(text);
+  return t ? *t : fallback;
+}
+
+}  // namespace
+
+struct Processor::Impl {
+  store::EventStore& store;
+  std::vector<domain::Module*> modules;
+  ProcessorOptions options;
+  std::unordered_map<std::string, domain::Module*> owners;  // immutable after start()
+  std::unique_ptr<store::GroupCommitter> committer;
+  BatchObserver observer;
+
+  std::atomic<bool> failed{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<std::uint64_t> batches{0}, calls{0}, accepted{0}, replayed{0}, refused{0};
+
+  // Owned by the writer thread.
+  boost::uuids::random_generator uuids;
+  std::size_t batch_calls = 0;
+  std::size_t batch_records = 0;
+  std::chrono::steady_clock::time_point last_job_end;
+
+  Impl(store::EventStore& s, std::vector<domain::Module*> m, ProcessorOptions o)
+      : store(s), modules(std::move(m)), options(std::move(o)) {}
+
+  time::Instant now() const {
+    if (options.clock) return options.clock();
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  }
+
+  void evolve_all(const domain::RecordedEvent& e) {
+    for (auto* m : modules) m->evolve(e);
+  }
+
+  // Feeds one committed record to every module.
+  Status feed(const store::Record& r) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.bytes, ec);
+    if (ec || !v.is_object()) return Status::data_loss("record " + std::to_string(r.position) + " is not JSON");
+    const auto& o = v.get_object();
+    const auto* stream = o.if_contains("stream");
+    const auto* version = o.if_contains("version");
+    const auto* type = o.if_contains("type");
+    const auto* recorded_at = o.if_contains("recorded_at");
+    const auto* actor = o.if_contains("actor");
+    const auto* data = o.if_contains("data");
+    if (!stream || !stream->is_string() || !version || !version->is_number() || !type || !type->is_string() ||
+        !recorded_at || !recorded_at->is_string() || !actor || !actor->is_object() || !data || !data->is_object()) {
+      return Status::data_loss("record " + std::to_string(r.position) + " lacks an envelope field");
+    }
+    domain::RecordedEvent e;
+    e.position = r.position;
+    e.stream = stream->get_string();
+    e.version = version->to_number<std::uint64_t>();
+    e.type = type->get_string();
+    e.recorded_at = instant_or(recorded_at->get_string(), time::Instant{});
+    const auto& a = actor->get_object();
+    if (const auto* id = a.if_contains("id"); id && id->is_string()) e.actor.id = id->get_string();
+    if (const auto* role = a.if_contains("role"); role && role->is_string()) e.actor.role = role->get_string();
+    e.data = &data->get_object();
+    evolve_all(e);
+    return Status::ok();
+  }
+
+  // Is the call an idempotent repeat? Returns the first result (replayed), std::nullopt when
+  // the key is new, or the staging error (conflict: another body; invalid_argument: a
+  // malformed key; unavailable). The store checks the idempotency key before any expected
+  // version and stages nothing when an expectation fails: a probe that expects a version its
+  // stream can never reach therefore looks the key up (in the log and in the batch so far)
+  // without ever staging anything.
+  Result<std::optional<store::AppendResult>> check_repeat(store::Batch& batch, const CommandCall& call,
+                                                          const store::IdempotencyKey& key) {
+    store::AppendRequest probe;
+    store::EventDraft d;
+    d.stream = kProbeStream;
+    d.type = "IdempotencyProbe";
+    d.actor = {call.actor.id, call.actor.role};
+    probe.events.push_back(std::move(d));
+    probe.expected.push_back({std::string(kProbeStream), std::numeric_limits<std::uint64_t>::max()});
+    probe.idempotency = key;
+    auto r = batch.stage(probe);
+    if (r) {
+      if (r->replayed) return std::optional<store::AppendResult>(std::move(r).value());
+      // Unreachable while the store keeps the order it documents; refuse rather than go on.
+      throw std::logic_error("the idempotency probe was staged");
+    }
+    if (r.status().code() == Code::version_mismatch) return std::optional<store::AppendResult>();
+    return r.status();
+  }
+
+  // Runs one call against the batch; returns what to answer once the batch is committed.
+  Result<CommandOutcome> decide_and_stage(store::Batch& batch, const CommandCall& call) {
+    if (failed.load()) return Status::unavailable("storage failed earlier; the server refuses writes until restarted");
+    auto owner = owners.find(call.name);
+    if (owner == owners.end()) return Status::not_found("unknown command " + call.name);
+
+    std::optional<store::IdempotencyKey> key;
+    if (call.idempotency_key) {
+      key = store::IdempotencyKey{call.actor.id, call.name, *call.idempotency_key, sha256(call.body)};
+      auto repeat = check_repeat(batch, call, *key);
+      if (!repeat) return repeat.status();
+      if (*repeat) {
+        auto& first = **repeat;
+        return CommandOutcome{first.position, std::move(first.events), std::move(first.recorded_at), true};
+      }
+    }
+
+    domain::CommandContext context{call.actor, now(), boost::uuids::to_string(uuids())};
+    auto decision = owner->second->decide(call.name, call.data, context);
+    if (!decision) return decision.status();
+    if (decision->events.empty()) return Status::internal(call.name + " decided no event");
+
+    store::AppendRequest request;
+    request.idempotency = key;
+    if (call.if_match) {
+      if (decision->target_stream.empty()) {
+        return Status::invalid_argument(call.name + " has no target stream: If-Match does not apply");
+      }
+      request.expected.push_back({decision->target_stream, *call.if_match});
+    }
+    request.events.reserve(decision->events.size());
+    for (auto& e : decision->events) {
+      store::EventDraft d;
+      d.stream = std::move(e.stream);
+      d.type = std::move(e.type);
+      d.data = std::move(e.data);
+      d.actor = {call.actor.id, call.actor.role};
+      if (!call.correlation_id.empty()) d.correlation_id = call.correlation_id;
+      d.causation_id = context.id_seed;
+      request.events.push_back(std::move(d));
+    }
+    auto staged = batch.stage(request);
+    if (!staged) return staged.status();
+    if (staged->replayed) {  // the probe said new; keep the first result all the same
+      return CommandOutcome{staged->position, std::move(staged->events), std::move(staged->recorded_at), true};
+    }
+    const auto recorded_at = instant_or(staged->recorded_at, context.now);
+    for (std::size_t i = 0; i < request.events.size(); ++i) {
+      const auto& d = request.events[i];
+      const auto& a = staged->events[i];
+      domain::RecordedEvent e{a.position, d.stream, a.version, d.type, recorded_at, call.actor, &d.data};
+      evolve_all(e);
+    }
+    batch_records += request.events.size();
+    return CommandOutcome{staged->position, std::move(staged->events), std::move(staged->recorded_at), false};
+  }
+};
+
+Processor::Processor(store::EventStore& store, std::vector<domain::Module*> modules, ProcessorOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(modules), std::move(options))) {}
+
+Processor::~Processor() { stop(); }
+
+Status Processor::start() {
+  auto& d = *impl_;
+  for (auto* m : d.modules) {
+    for (auto& name : m->commands()) {
+      if (!d.owners.emplace(name, m).second) return Status::internal("two modules decide " + name);
+    }
+  }
+  Status fed;
+  auto scanned = d.store.scan_log(0, std::numeric_limits<std::uint64_t>::max(), [&](const store::Record& r) {
+    fed = d.feed(r);
+    return fed.is_ok();
+  });
+  if (!scanned) return scanned;
+  if (!fed) return fed;
+
+  store::GroupCommitter::Hooks hooks;
+  hooks.begin = [&d] {
+    d.batch_calls = 0;
+    d.batch_records = 0;
+  };
+  hooks.end = [&d](const Status& commit) {
+    const auto took =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.last_job_end);
+    if (d.batch_calls > 0) ++d.batches;
+    if (!commit) d.failed = true;
+    if (d.observer && d.batch_calls > 0) d.observer(d.batch_calls, d.batch_records, took);
+  };
+  d.committer = std::make_unique<store::GroupCommitter>(d.store, store::GroupCommitter::Options{d.options.max_batch},
+                                                        std::move(hooks));
+  return Status::ok();
+}
+
+void Processor::submit(CommandCall call, Done done) {
+  auto& d = *impl_;
+  if (d.failed.load()) {
+    done(Status::unavailable("storage failed earlier; the server refuses writes until restarted"));
+    return;
+  }
+  if (!d.committer || d.stopped.load()) {
+    done(Status::unavailable("the server is shutting down; retry with the same Idempotency-Key"));
+    return;
+  }
+  auto shared_call = std::make_shared<CommandCall>(std::move(call));
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  bool queued = d.committer->submit([&d, shared_call, shared_done](store::Batch& batch) {
+    ++d.batch_calls;
+    auto answer = std::make_shared<Result<CommandOutcome>>(d.decide_and_stage(batch, *shared_call));
+    d.last_job_end = std::chrono::steady_clock::now();
+    return [&d, answer, shared_done](const Status& commit) {
+      ++d.calls;
+      if (!commit) {
+        ++d.refused;
+        (*shared_done)(Status::unavailable("storage failed while committing (" + std::string(commit.message()) +
+                                           "); outcome unknown: retry with the same Idempotency-Key"));
+        return;
+      }
+      if (!answer->is_ok()) {
+        ++d.refused;
+      } else if ((*answer)->replayed) {
+        ++d.replayed;
+      } else {
+        ++d.accepted;
+      }
+      (*shared_done)(std::move(*answer));
+    };
+  });
+  if (!queued) (*shared_done)(Status::unavailable("the server is shutting down; retry with the same Idempotency-Key"));
+}
+
+Result<CommandOutcome> Processor::run(CommandCall call) {
+  auto promise = std::make_shared<std::promise<Result<CommandOutcome>>>();
+  auto future = promise->get_future();
+  submit(std::move(call), [promise](Result<CommandOutcome> r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+bool Processor::knows(std::string_view command) const {
+  return impl_->owners.find(std::string(command)) != impl_->owners.end();
+}
+
+void Processor::stop() {
+  impl_->stopped = true;
+  if (impl_->committer) impl_->committer->stop();
+}
+
+void Processor::set_batch_observer(BatchObserver observer) { impl_->observer = std::move(observer); }
+
+ProcessorStats Processor::stats() const {
+  const auto& d = *impl_;
+  return {d.batches.load(), d.calls.load(), d.accepted.load(), d.replayed.load(), d.refused.load(), d.failed.load()};
+}
+
+}  // namespace sijill::processor
