@@ -10,9 +10,12 @@
 #include <iostream>
 
 #include "commands.h"
+#include <boost/json/parse.hpp>
+
 #include "sijill/access/access.h"
-#include "sijill/access/commands.h"
 #include "sijill/access/policy.h"
+#include "sijill/demo/demo.h"
+#include "sijill/programme/programme.h"
 #include "sijill/processor/processor.h"
 #include "sijill/server/hub.h"
 #include "sijill/server/metrics.h"
@@ -81,6 +84,65 @@ Status bootstrap_admin(processor::Processor& processor, access::AccessModule& ac
   return Status::ok();
 }
 
+// The demo's users: officers who record and decide, evaluators. Registered so that tokens can
+// be issued to them (`sijill token create --user u-officer-2 --role programme_officer`).
+Status register_demo_users(processor::Processor& processor, const std::vector<processor::CommandSpec>& specs,
+                           store::KeyStore& keys) {
+  auto add = [&](const std::string& id, const char* role) -> Status {
+    auto r = run_local_command(processor, specs, keys, "RegisterUser",
+                               {{"person_id", id}, {"roles", boost::json::array{role}}});
+    return r ? Status::ok() : r.status();
+  };
+  for (int i = 1; i <= 3; ++i) {
+    if (auto st = add("u-officer-" + std::to_string(i), "programme_officer"); !st) return st;
+  }
+  for (int i = 1; i <= 12; ++i) {
+    if (auto st = add((i < 10 ? "u-ev0" : "u-ev") + std::to_string(i), "evaluator"); !st) return st;
+  }
+  if (auto st = add("u-auditor", "auditor"); !st) return st;
+  return add("u-coordinator-souss", "regional_coordinator");
+}
+
+// Fills an empty data folder with the demo programme (sijill/demo/demo.h), through the command
+// processor and the same checks as the API. The store is opened without an fsync per batch
+// while it is generated, then its log is synced once: nothing is acknowledged to anyone before.
+Status fill_with_demo(const std::filesystem::path& dir) {
+  store::StoreOptions o;
+  o.dir = dir;
+  o.sync = false;
+  auto opened = store::EventStore::open(o);
+  if (!opened) return opened.status();
+  auto keys = store::KeyStore::open(dir / "keys");
+  if (!keys) return keys.status();
+  auto& store = **opened;
+  auto programme = programme::Programme::create();
+  if (!programme) return programme.status();
+  processor::Processor processor(store, (*programme)->modules());
+  if (auto st = processor.start(); !st) return st;
+  const auto& specs = (*programme)->command_specs();
+  if (auto st = register_demo_users(processor, specs, **keys); !st) return st;
+  auto summary = demo::run(2026, [&](const demo::Step& step) -> Result<std::vector<demo::ProducedEvent>> {
+    auto r = run_local_command(processor, specs, **keys, step.command, step.data, step.actor);
+    if (!r) return r.status();
+    std::vector<demo::ProducedEvent> out;
+    const auto& events = r->outcome.events;
+    if (events.empty()) return out;
+    auto records = store.read_log(events.front().position - 1, events.size());
+    if (!records) return records.status();
+    for (const auto& rec : *records) {
+      auto v = boost::json::parse(rec.bytes);
+      out.push_back({std::string(v.at("type").as_string()), v.at("data").as_object()});
+    }
+    return out;
+  });
+  processor.stop();
+  if (!summary) return summary.status();
+  if (auto st = store.sync(); !st) return st;
+  spdlog::info("demo programme generated: {} organisations, {} applications, {} selected, {} on waiting lists ({} commands)",
+               summary->organisations, summary->applications, summary->selected, summary->waiting, summary->commands);
+  return Status::ok();
+}
+
 }  // namespace
 
 Command add_serve(CLI::App& app) {
@@ -90,6 +152,7 @@ Command add_serve(CLI::App& app) {
     std::string listen = "127.0.0.1:8080";
     std::size_t io_threads = 2;
     std::string admin_token_file;
+    bool demo = false;
     std::string tls_cert;
     std::string tls_key;
     std::size_t ring_events = server::Hub::Options().max_events;
@@ -103,6 +166,9 @@ Command add_serve(CLI::App& app) {
   sub->add_option("--listen", args->listen, "ADDR:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
   sub->add_option("--io-threads", args->io_threads, "Threads serving connections (default 2)")
       ->check(CLI::Range(1, 64));
+  sub->add_flag("--demo", args->demo,
+                "On an empty data folder, first generate the demo programme (a full CAP+ call: 350 applications, 150 "
+                "selected)");
   sub->add_option("--admin-token-file", args->admin_token_file,
                   "On a folder with no token yet, write the first admin token here (mode 0600) instead of printing it");
   sub->add_option("--tls-cert", args->tls_cert, "PEM certificate chain (not built yet: use a TLS-terminating proxy)");
@@ -146,6 +212,16 @@ Command add_serve(CLI::App& app) {
 
             store::StoreOptions o;
             o.dir = args->data;
+            const bool empty = !std::filesystem::exists(o.dir / "log" / "CURRENT");
+            if (args->demo && empty) {
+              spdlog::info("generating the demo programme into {}", args->data);
+              if (auto st = fill_with_demo(o.dir); !st) {
+                spdlog::error("cannot generate the demo programme: {}", st.to_string());
+                return kExitFailed;
+              }
+            } else if (args->demo) {
+              spdlog::info("{} is not empty: --demo leaves it as it is", args->data);
+            }
             auto opened = store::EventStore::open(o);
             if (!opened) {
               spdlog::error("cannot open the event store: {}", opened.status().message());
@@ -161,13 +237,22 @@ Command add_serve(CLI::App& app) {
             spdlog::info("data folder {} open: head at position {} ({})", args->data, head.position,
                          store::to_hex(head.hash));
 
-            access::AccessModule access;
+            auto programme = programme::Programme::create();
+            if (!programme) {
+              spdlog::error("{}", programme.status().to_string());
+              return kExitFailed;
+            }
+            auto& access = (*programme)->access();
             access::Policy policy;
+            if (auto st = (*programme)->attach(store, policy); !st) {
+              spdlog::error("cannot load the log: {}", st.to_string());
+              return kExitFailed;
+            }
             server::Metrics metrics;
             server::Hub::Options hub_options;
             hub_options.max_events = std::max<std::size_t>(args->ring_events, 1);
             server::Hub hub(store, hub_options);  // before any write: it follows every commit
-            processor::Processor processor(store, {&access});
+            processor::Processor processor(store, (*programme)->modules());
             processor.set_batch_observer(
                 [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
                   metrics.observe_batch(calls, records, commit);
@@ -176,12 +261,8 @@ Command add_serve(CLI::App& app) {
               spdlog::error("cannot load the log: {}", st.to_string());
               return kExitFailed;
             }
-            auto specs = access::command_specs();
-            if (!specs) {
-              spdlog::error("{}", specs.status().to_string());
-              return kExitFailed;
-            }
-            if (auto st = bootstrap_admin(processor, access, *specs, **keys, args->admin_token_file); !st) {
+            const auto& specs = (*programme)->command_specs();
+            if (auto st = bootstrap_admin(processor, access, specs, **keys, args->admin_token_file); !st) {
               spdlog::error("cannot create the first admin token: {}", st.to_string());
               return kExitFailed;
             }
@@ -190,7 +271,7 @@ Command add_serve(CLI::App& app) {
             services.store = &store;
             services.keys = keys->get();
             services.processor = &processor;
-            services.commands = std::move(specs).value();
+            services.commands = specs;
             services.access = &access;
             services.policy = &policy;
             services.hub = &hub;

@@ -21,7 +21,8 @@ namespace sijill::cli {
 
 Result<LocalCommandResult> run_local_command(processor::Processor& processor,
                                              const std::vector<processor::CommandSpec>& specs, store::KeyStore& keys,
-                                             const std::string& name, const boost::json::object& data) {
+                                             const std::string& name, const boost::json::object& data,
+                                             const domain::Actor& actor) {
   const processor::CommandSpec* spec = nullptr;
   for (const auto& s : specs) {
     if (s.name == name) spec = &s;
@@ -30,7 +31,7 @@ Result<LocalCommandResult> run_local_command(processor::Processor& processor,
   processor::CommandCall call;
   call.name = name;
   call.body = boost::json::serialize(data);
-  call.actor = processor::kSystemActor;
+  call.actor = actor;
   // The same checks as the API: the schema, then personal data, then the preparation.
   auto doc = json::parse(call.body);
   if (!doc) return doc.status();

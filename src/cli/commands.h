@@ -26,7 +26,7 @@ Command add_verify(CLI::App& app);
 Command add_log(CLI::App& app);
 Command add_token(CLI::App& app);
 
-// A command run by a local tool (or the server itself) as processor::kSystemActor, with the
+// A command run by a local tool (or the server itself), by default as processor::kSystemActor, with the
 // checks the API makes: the spec's schema, personal data sealed, the preparation. `extras` is
 // what the preparation adds to a 201 reply (a new token).
 struct LocalCommandResult {
@@ -35,7 +35,8 @@ struct LocalCommandResult {
 };
 Result<LocalCommandResult> run_local_command(processor::Processor& processor,
                                              const std::vector<processor::CommandSpec>& specs, store::KeyStore& keys,
-                                             const std::string& name, const boost::json::object& data);
+                                             const std::string& name, const boost::json::object& data,
+                                             const domain::Actor& actor = processor::kSystemActor);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

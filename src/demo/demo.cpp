@@ -213,7 +213,7 @@ class Generator {
     boost::json::object contact_person = {
         {"person_id", person},
         {"organisation_id", a.organisation_id},
-        {"role_in_organisation", "représentant(e) légal(e)"},
+        {"role", "représentant(e) légal(e)"},
         {"contact", boost::json::object{{"name", name},
                                         {"email", "contact" + std::to_string(index + 1) + "@osc.example.ma"},
                                         {"phone", "+212 6" + std::to_string(10000000 + below(89999999))}}}};

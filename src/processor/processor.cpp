@@ -24,11 +24,6 @@ store::Hash sha256(std::string_view bytes) {
 
 namespace {
 
-// A stream no event is ever appended to: the idempotency probe expects it at a version it can
-// never have, so staging the probe checks the idempotency key and then always stops (see
-// check_repeat()).
-constexpr std::string_view kProbeStream = "sijill/idempotency-probe";
-
 time::Instant instant_or(std::string_view text, time::Instant fallback) {
   auto t = time::parse_instant(text);
   return t ? *t : fallback;
@@ -96,30 +91,11 @@ struct Processor::Impl {
     return Status::ok();
   }
 
-  // Is the call an idempotent repeat? Returns the first result (replayed), std::nullopt when
-  // the key is new, or the staging error (conflict: another body; invalid_argument: a
-  // malformed key; unavailable). The store checks the idempotency key before any expected
-  // version and stages nothing when an expectation fails: a probe that expects a version its
-  // stream can never reach therefore looks the key up (in the log and in the batch so far)
-  // without ever staging anything.
-  Result<std::optional<store::AppendResult>> check_repeat(store::Batch& batch, const CommandCall& call,
+  // Is the call an idempotent repeat? The first result (replayed), std::nullopt when the key is
+  // new, or the store's error (conflict: another body; invalid_argument; unavailable).
+  Result<std::optional<store::AppendResult>> check_repeat(store::Batch& batch, const CommandCall&,
                                                           const store::IdempotencyKey& key) {
-    store::AppendRequest probe;
-    store::EventDraft d;
-    d.stream = kProbeStream;
-    d.type = "IdempotencyProbe";
-    d.actor = {call.actor.id, call.actor.role};
-    probe.events.push_back(std::move(d));
-    probe.expected.push_back({std::string(kProbeStream), std::numeric_limits<std::uint64_t>::max()});
-    probe.idempotency = key;
-    auto r = batch.stage(probe);
-    if (r) {
-      if (r->replayed) return std::optional<store::AppendResult>(std::move(r).value());
-      // Unreachable while the store keeps the order it documents; refuse rather than go on.
-      throw std::logic_error("the idempotency probe was staged");
-    }
-    if (r.status().code() == Code::version_mismatch) return std::optional<store::AppendResult>();
-    return r.status();
+    return batch.repeat_of(key);
   }
 
   // Runs one call against the batch; returns what to answer once the batch is committed.

@@ -156,6 +156,54 @@ std::uint64_t Batch::stream_version(std::string_view stream) const {
   return v;
 }
 
+Result<std::optional<AppendResult>> Batch::repeat_of(const IdempotencyKey& k) const {
+  const auto& s = *state_;
+  const auto& store = *s.store;
+  {
+    std::lock_guard lock(store.mu);
+    if (!store.failure.is_ok()) return store.failure;
+  }
+  auto bad = [](const std::string& x) { return x.empty() || x.find('\0') != std::string::npos; };
+  if (bad(k.user) || bad(k.command) || bad(k.key) || k.key.size() > kMaxIdempotencyBytes) {
+    return Status::invalid_argument("idempotency key: user, command and key must be non-empty, without NUL, "
+                                    "the key at most 256 bytes");
+  }
+  const std::string idem_key = detail::idempotency_key(k);
+  auto conflict = [&] {
+    return Status::conflict("idempotency key '" + k.key + "' was already used for " + k.command +
+                            " with a different body");
+  };
+  if (auto it = s.idempotency.find(idem_key); it != s.idempotency.end()) {
+    if (it->second.digest != k.body_digest) return conflict();
+    AppendResult r = it->second.result;
+    r.replayed = true;
+    return std::optional<AppendResult>(std::move(r));
+  }
+  std::string value;
+  auto st = store.db->Get(rocksdb::ReadOptions(), store.idempotency, idem_key, &value);
+  if (st.IsNotFound()) return std::optional<AppendResult>();
+  if (!st.ok()) return io_error("reading an idempotency key", st);
+  if (value.size() != 48) return Status::data_loss("malformed idempotency entry");
+  if (std::memcmp(value.data(), k.body_digest.data(), 32) != 0) return conflict();
+  const auto first = detail::get_be64(std::string_view(value).substr(32, 8));
+  const auto last = detail::get_be64(std::string_view(value).substr(40, 8));
+  AppendResult r;
+  r.replayed = true;
+  r.position = last;
+  for (auto p = first; p <= last; ++p) {
+    std::string rec;
+    auto gs = store.db->Get(rocksdb::ReadOptions(), store.log, detail::log_key(p), &rec);
+    if (!gs.ok()) return io_error("reading the first result of an idempotent repeat", gs);
+    auto decoded = detail::decode_log(detail::log_key(p), rec);
+    if (!decoded) return decoded.status();
+    auto env = parse_envelope(decoded->bytes);
+    if (!env) return env.status();
+    if (p == first) r.recorded_at = env->recorded_at;
+    r.events.push_back({p, env->stream, env->version, env->type});
+  }
+  return std::optional<AppendResult>(std::move(r));
+}
+
 Result<AppendResult> Batch::stage(const AppendRequest& request) {
   auto& s = *state_;
   auto& store = *s.store;
@@ -173,50 +221,10 @@ Result<AppendResult> Batch::stage(const AppendRequest& request) {
   // Idempotency first: a repeat must answer as the first time, whatever has happened since.
   std::string idem_key;
   if (request.idempotency) {
-    const auto& k = *request.idempotency;
-    auto bad = [](const std::string& x) { return x.empty() || x.find('\0') != std::string::npos; };
-    if (bad(k.user) || bad(k.command) || bad(k.key) || k.key.size() > kMaxIdempotencyBytes) {
-      return Status::invalid_argument(
-          "idempotency key: user, command and key must be non-empty, without NUL, "
-          "the key at most 256 bytes");
-    }
-    idem_key = detail::idempotency_key(k);
-    auto conflict = [&] {
-      return Status::conflict("idempotency key '" + k.key + "' was already used for " + k.command +
-                              " with a different body");
-    };
-    if (auto it = s.idempotency.find(idem_key); it != s.idempotency.end()) {
-      if (it->second.digest != k.body_digest) return conflict();
-      AppendResult r = it->second.result;
-      r.replayed = true;
-      return r;
-    }
-    std::string value;
-    auto st = store.db->Get(rocksdb::ReadOptions(), store.idempotency, idem_key, &value);
-    if (st.ok()) {
-      if (value.size() != 48) return Status::data_loss("malformed idempotency entry");
-      if (std::memcmp(value.data(), k.body_digest.data(), 32) != 0) return conflict();
-      auto first = detail::get_be64(std::string_view(value).substr(32, 8));
-      auto last = detail::get_be64(std::string_view(value).substr(40, 8));
-      AppendResult r;
-      r.replayed = true;
-      r.position = last;
-      bool first_record = true;
-      for (auto p = first; p <= last; ++p) {
-        std::string rec;
-        auto gs = store.db->Get(rocksdb::ReadOptions(), store.log, detail::log_key(p), &rec);
-        if (!gs.ok()) return io_error("reading the first result of an idempotent repeat", gs);
-        auto decoded = detail::decode_log(detail::log_key(p), rec);
-        if (!decoded) return decoded.status();
-        auto env = parse_envelope(decoded->bytes);
-        if (!env) return env.status();
-        if (first_record) r.recorded_at = env->recorded_at;
-        first_record = false;
-        r.events.push_back({p, env->stream, env->version, env->type});
-      }
-      return r;
-    }
-    if (!st.IsNotFound()) return io_error("reading an idempotency key", st);
+    auto repeat = repeat_of(*request.idempotency);
+    if (!repeat) return repeat.status();
+    if (*repeat) return std::move(**repeat);
+    idem_key = detail::idempotency_key(*request.idempotency);
   }
 
   for (const auto& e : request.expected) {
@@ -513,6 +521,11 @@ bool EventStore::wait_for(std::uint64_t position, std::chrono::milliseconds time
   return impl_->head_changed.wait_for(lock, timeout, [&] {
     return impl_->head.position >= position || !impl_->failure.is_ok();
   }) && impl_->head.position >= position;
+}
+
+Status EventStore::sync() {
+  auto st = impl_->db->SyncWAL();
+  return st.ok() ? Status::ok() : io_error("syncing the log", st);
 }
 
 Batch EventStore::begin_batch() {

@@ -4,6 +4,7 @@ and refuses to start on stale time zone data, saying what to do.
 
 Usage: serve_test.py SIJILL STALE_ZONE_SOURCE
 """
+import json
 import shutil
 import signal
 import subprocess
@@ -24,8 +25,8 @@ class Serve(unittest.TestCase):
 
     def test_creates_the_data_folder_and_stops_on_sigterm(self):
         data = self.tmp / "data"
-        proc = subprocess.Popen([SIJILL, "serve", "--data", str(data)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([SIJILL, "serve", "--data", str(data), "--listen", "127.0.0.1:0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         first = proc.stdout.readline()  # the server says when the folder is open
         self.assertIn(b"head at position 0", first)
         self.assertTrue((data / "log" / "CURRENT").exists())
@@ -35,6 +36,38 @@ class Serve(unittest.TestCase):
         out = first + out
         self.assertEqual(proc.returncode, 0, out)
         self.assertIn(b"stopping on SIGTERM", out)
+
+    def test_demo_fills_an_empty_folder_once_and_the_chain_verifies(self):
+        data = self.tmp / "data"
+        token_file = self.tmp / "admin-token"
+        args = [SIJILL, "serve", "--data", str(data), "--demo", "--listen", "127.0.0.1:0",
+                "--admin-token-file", str(token_file)]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        lines = []
+        for line in proc.stdout:  # until it listens
+            lines.append(line)
+            if b"listening on" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        log = b"".join(lines) + out
+        self.assertEqual(proc.returncode, 0, log)
+        self.assertRegex(log, rb"demo programme generated: 350 organisations, 350 applications, 150 selected")
+        self.assertTrue(token_file.exists())
+        verify = subprocess.run([SIJILL, "verify", "--data", str(data), "--json", "--quiet"], capture_output=True)
+        self.assertEqual(verify.returncode, 0, verify.stdout)
+        count = json.loads(verify.stdout)["count"]
+        self.assertGreater(count, 4000)
+        # A second start with --demo leaves the folder as it is.
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for line in proc.stdout:
+            if b"listening on" in line:
+                break
+            self.assertNotIn(b"demo programme generated", line)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+        again = subprocess.run([SIJILL, "verify", "--data", str(data), "--json", "--quiet"], capture_output=True)
+        self.assertEqual(json.loads(again.stdout)["count"], count)
 
     def test_refuses_stale_zone_data(self):
         zoneinfo = self.tmp / "zoneinfo"

@@ -8,8 +8,15 @@
 // A step is {"command": Name, "as": actor, "at": RFC 3339 instant, "data": {...}}; every
 // given step must be accepted. "as" is "officer", "admin", "auditor", "evaluator:<id>",
 // "officer:<id>" or {"id", "role", "region"}. "data": "cap-2026" is the default programme's
-// OpenCall data. Expected event data is matched as a subset: every member written must be
+// OpenCall data. RegisterContactPerson's `contact` is given in clear, and sealed before the
+// rules see it, as the server does. Expected event data is matched as a subset: every member written must be
 // there with that value; members not written are not checked.
+//
+// Every step's data is first checked against its command's JSON Schema (schemas/commands/): a
+// step that breaks it is refused as the server refuses it, with invalid-argument and each
+// violation's JSON Pointer (so a scenario may expect {"error": "invalid-argument", "path"}).
+// Every event a step writes is checked against its event schema (schemas/events/): an event
+// without a schema or that breaks it fails the scenario, naming the event and the pointer.
 //
 // Prints one line per scenario and "N passed, M failed"; exits 1 when any failed.
 #include <boost/json.hpp>
@@ -20,13 +27,15 @@
 #include "domain_harness.h"
 #include "sijill/domain/ami/config.h"
 #include "sijill/domain/ami/module.h"
+#include "sijill/domain/schemas.h"
+#include "sijill/store/key_store.h"
+#include "temp_dir.h"
 
 using namespace sijill;
-namespace json = boost::json;
 
 namespace {
 
-domain::Actor actor_of(const json::value& v) {
+domain::Actor actor_of(const boost::json::value& v) {
   if (v.is_object()) {
     const auto& o = v.get_object();
     auto get = [&](const char* k) { return o.contains(k) ? std::string(o.at(k).as_string()) : std::string(); };
@@ -45,22 +54,22 @@ domain::Actor actor_of(const json::value& v) {
 
 struct Step {
   std::string command;
-  json::object data;
+  boost::json::object data;
   domain::Actor actor;
   time::Instant at;
 };
 
-Step step_of(const json::value& v) {
+Step step_of(const boost::json::value& v) {
   const auto& o = v.as_object();
   Step s;
   s.command = std::string(o.at("command").as_string());
-  const auto& data = o.contains("data") ? o.at("data") : json::value(json::object{});
+  const auto& data = o.contains("data") ? o.at("data") : boost::json::value(boost::json::object{});
   if (data.is_string() && data.get_string() == "cap-2026") {
     s.data = domain::ami::cap_2026_call();
   } else {
     s.data = data.as_object();
   }
-  s.actor = actor_of(o.contains("as") ? o.at("as") : json::value("officer"));
+  s.actor = actor_of(o.contains("as") ? o.at("as") : boost::json::value("officer"));
   auto at = time::parse_instant(o.contains("at") ? std::string(o.at("at").as_string()) : "2026-07-15T10:00:00Z");
   if (!at) throw std::runtime_error("bad 'at': " + std::string(at.status().message()));
   s.at = *at;
@@ -68,10 +77,10 @@ Step step_of(const json::value& v) {
 }
 
 // Is every member of `expected` in `actual`, with the same value (objects recursively)?
-bool subset(const json::value& expected, const json::value& actual, std::string path, std::string& why) {
+bool subset(const boost::json::value& expected, const boost::json::value& actual, std::string path, std::string& why) {
   if (expected.is_object()) {
     if (!actual.is_object()) {
-      why = path + ": expected an object, got " + json::serialize(actual);
+      why = path + ": expected an object, got " + boost::json::serialize(actual);
       return false;
     }
     for (const auto& [k, v] : expected.get_object()) {
@@ -85,7 +94,7 @@ bool subset(const json::value& expected, const json::value& actual, std::string 
     return true;
   }
   if (expected != actual) {
-    why = path + ": expected " + json::serialize(expected) + ", got " + json::serialize(actual);
+    why = path + ": expected " + boost::json::serialize(expected) + ", got " + boost::json::serialize(actual);
     return false;
   }
   return true;
@@ -93,25 +102,77 @@ bool subset(const json::value& expected, const json::value& actual, std::string 
 
 std::string describe(const std::vector<testing::Committed>& events) {
   std::string out;
-  for (const auto& e : events) out += "\n      " + e.type + " " + e.stream + " " + json::serialize(e.data);
+  for (const auto& e : events) out += "\n      " + e.type + " " + e.stream + " " + boost::json::serialize(e.data);
   return out;
 }
 
+// The violations of a schema refusal, one per line, for the messages.
+std::string violations(const Status& st) {
+  std::string out;
+  for (const auto& v : st.violations()) {
+    out += "\n      " + (v.path.empty() ? std::string("(the data)") : v.path) + ": " + v.message;
+  }
+  return out;
+}
+
+// The key file personal data is sealed with, in a temporary folder removed at exit.
+store::KeyStore& keys() {
+  static const testing::TempDir dir("sijill-scenarios");
+  static auto opened = store::KeyStore::open(dir.path() / "keys");
+  if (!opened) throw std::runtime_error("cannot open a key file: " + opened.status().to_string());
+  return **opened;
+}
+
+// Runs one step as the server does: the command's schema first (a command without one is left
+// to decide(), which refuses it as unknown), then the rules. Every event written is checked
+// against its schema; a breach is written to `broken` (the scenario then fails).
+Result<std::vector<testing::Committed>> run_step(testing::DomainHarness& h, const Step& st, std::string& broken) {
+  const auto& schemas = domain::CommandSchemas::embedded();
+  if (schemas.command(st.command)) {
+    if (auto valid = schemas.validate_command(st.command, st.data); !valid) {
+      return Status::invalid_argument("the data of " + st.command + " does not match its schema", valid.violations());
+    }
+  }
+  // Personal data is sealed after validation and before the rules, as the server does.
+  auto data = st.data;
+  if (st.command == "RegisterContactPerson" && data.contains("contact") && data.contains("person_id") &&
+      data.at("person_id").is_string()) {
+    auto sealed = keys().seal("person/" + std::string(data.at("person_id").as_string()), data.at("contact"));
+    if (!sealed) return sealed.status();
+    data["contact"] = std::move(sealed).value();
+  }
+  auto result = h.run(st.command, data, st.actor, st.at);
+  if (!result) return result;
+  for (const auto& e : *result) {
+    if (!schemas.event(e.type)) {
+      broken += "\n    event " + e.type + " (" + st.command + ") has no schema in schemas/events/";
+      continue;
+    }
+    if (auto valid = schemas.validate_event(e.type, e.data); !valid) {
+      broken += "\n    event " + e.type + " (" + st.command + ") breaks its schema:" + violations(valid) +
+                "\n      data: " + boost::json::serialize(e.data);
+    }
+  }
+  return result;
+}
+
 // Returns an empty string when the scenario holds, else what went wrong.
-std::string run_scenario(const json::array& background, const json::object& sc) {
+std::string run_scenario(const boost::json::array& background, const boost::json::object& sc) {
   domain::ami::AmiModule module;
   testing::DomainHarness h(module);
-  std::vector<json::value> given(background.begin(), background.end());
+  std::string broken;  // events that break their schemas
+  std::vector<boost::json::value> given(background.begin(), background.end());
   if (sc.contains("given")) {
     for (const auto& g : sc.at("given").as_array()) given.push_back(g);
   }
   for (std::size_t i = 0; i < given.size(); ++i) {
     auto st = step_of(given[i]);
-    auto r = h.run(st.command, st.data, st.actor, st.at);
+    auto r = run_step(h, st, broken);
     if (!r) return "given step " + std::to_string(i + 1) + " (" + st.command + ") was refused: " + r.status().to_string();
   }
   auto when = step_of(sc.at("when"));
-  auto result = h.run(when.command, when.data, when.actor, when.at);
+  auto result = run_step(h, when, broken);
+  if (!broken.empty()) return "an event breaks its schema:" + broken;
   const auto& then = sc.at("then").as_object();
   if (then.contains("rejected")) {
     const auto rule = std::string(then.at("rejected").as_string());
@@ -143,13 +204,15 @@ std::string run_scenario(const json::array& background, const json::object& sc) 
     const auto& e = expected[i].as_object();
     const auto& a = (*result)[i];
     if (e.contains("type") && e.at("type").as_string() != a.type) {
-      return "event " + std::to_string(i + 1) + ": expected type " + std::string(e.at("type").as_string()) + ", got " + a.type;
+      return "event " + std::to_string(i + 1) + ": expected type " + std::string(e.at("type").as_string()) + ", got " +
+             a.type;
     }
     if (e.contains("stream") && e.at("stream").as_string() != a.stream) {
-      return "event " + std::to_string(i + 1) + ": expected stream " + std::string(e.at("stream").as_string()) + ", got " + a.stream;
+      return "event " + std::to_string(i + 1) + ": expected stream " + std::string(e.at("stream").as_string()) +
+             ", got " + a.stream;
     }
     std::string why;
-    if (e.contains("data") && !subset(e.at("data"), json::value(a.data), "", why)) {
+    if (e.contains("data") && !subset(e.at("data"), boost::json::value(a.data), "", why)) {
       return "event " + std::to_string(i + 1) + " (" + a.type + ") data" + why;
     }
   }
@@ -166,15 +229,15 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[1]);
   std::stringstream buf;
   buf << in.rdbuf();
-  json::value file;
+  boost::json::value file;
   try {
-    file = json::parse(buf.str());
+    file = boost::json::parse(buf.str());
   } catch (const std::exception& e) {
     std::cerr << argv[1] << ": not JSON: " << e.what() << "\n";
     return 2;
   }
   const auto& o = file.as_object();
-  const json::array background = o.contains("background") ? o.at("background").as_array() : json::array{};
+  const boost::json::array background = o.contains("background") ? o.at("background").as_array() : boost::json::array{};
   int passed = 0, failed = 0;
   for (const auto& sc : o.at("scenarios").as_array()) {
     const auto name = std::string(sc.as_object().at("name").as_string());

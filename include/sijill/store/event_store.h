@@ -128,6 +128,14 @@ class Batch {
   // replayed = true and stages nothing.
   Result<AppendResult> stage(const AppendRequest& request);
 
+  // Is `key` an idempotent repeat? Looks the key up in the log and in the batch so far:
+  //   the first result (replayed = true) when the key was used with the same body digest;
+  //   std::nullopt when the key is new;
+  //   conflict when it was used with another body; invalid_argument for a malformed key;
+  //   unavailable when the store has failed.
+  // Stages nothing. stage() makes the same check first.
+  Result<std::optional<AppendResult>> repeat_of(const IdempotencyKey& key) const;
+
   // The position the next staged record would get.
   std::uint64_t next_position() const;
   // The stream's version including staged records; 0 when it has none.
@@ -181,6 +189,10 @@ class EventStore {
 
   // Waits until the committed head reaches `position`; false on time-out or failure.
   bool wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const;
+
+  // Forces every record written so far to stable storage (an fsync of RocksDB's WAL). Only
+  // needed by a store opened with sync = false, such as the one the demo is generated into.
+  Status sync();
 
   // Writer side (one thread at a time).
   Batch begin_batch();

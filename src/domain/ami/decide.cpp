@@ -95,6 +95,12 @@ Result<Decision> register_contact_person(const State& s, const boost::json::obje
     return Status::invalid_argument("personal data must be sealed before it is recorded",
                                     {{"/contact", "must be sealed with the person's key"}});
   }
+  // Sealed for this person: a value sealed under another subject would be erased with them.
+  const auto& sealed = contact->get_object().at("$sealed");
+  if (!sealed.is_object() || str(sealed.get_object(), "subject") != "person/" + person) {
+    return Status::invalid_argument("personal data is sealed for another person",
+                                    {{"/contact", "must be sealed under person/" + person}});
+  }
   return one("person/" + person, "ContactPersonRegistered", d);
 }
 
@@ -151,7 +157,7 @@ Result<Decision> receive_part(const State& s, const boost::json::object& d, cons
   e["supersedes"] = supersedes;
   e["effective"] = effective;
   if (dossier) {
-    e["email_subject"] = str(d, "email_subject");
+    if (d.contains("email_subject")) e["email_subject"] = str(d, "email_subject");
     e["documents"] = arr(d, "documents");
     boost::json::array missing;
     for (const auto& kind : call->config.required_documents) {
@@ -557,12 +563,14 @@ Result<Decision> select_application(const State& s, const boost::json::object& d
     next = best_waiting(s, a.call_id, place_region, true);
   }
   if (next && next->id != a.id) return rule("not-next-in-rank", "the next in rank for this place is " + next->id + ", not " + a.id);
+  const auto ranked_in_region = ranking(s, a.call_id, a.region);
   return one(app_stream(a.id), "ApplicationSelected",
              {{"application_id", a.id},
               {"call_id", a.call_id},
               {"region", a.region},
               {"place_region", place_region},
-              {"rank", a.rank ? *a.rank : 0},
+              {"rank", a.rank.value_or(1)},
+              {"of", static_cast<std::int64_t>(ranked_in_region.size())},
               {"final_half_points", fraction_json(*a.final_score)},
               {"decision", "selected"},
               {"fills_freed_place", true},

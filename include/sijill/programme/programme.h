@@ -1,0 +1,55 @@
+// One programme as the server runs it: its domain modules (access control, the AMI), the
+// command specs the HTTP layer applies before the processor decides (schema, roles, personal
+// data to seal), and the index the access policy reads to scope evaluators and coordinators.
+//
+// The index is fed by committed events only (EventStore::on_commit and the start-up replay),
+// and is safe to read from any thread; the modules' own state belongs to the writer thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sijill/access/access.h"
+#include "sijill/access/policy.h"
+#include "sijill/domain/ami/module.h"
+#include "sijill/processor/command_spec.h"
+#include "sijill/store/event_store.h"
+
+namespace sijill::programme {
+
+class Programme {
+ public:
+  // Compiles the command schemas (embedded in the binary). Fails only on a build defect.
+  static Result<std::unique_ptr<Programme>> create();
+  ~Programme();
+
+  // The modules, for the processor (which feeds them the log at start).
+  std::vector<domain::Module*> modules();
+  // Every command's spec: access commands and AMI commands.
+  const std::vector<processor::CommandSpec>& command_specs() const;
+
+  access::AccessModule& access();
+  const domain::ami::AmiModule& ami() const;
+
+  // Builds the index from the log, then keeps it current from every commit, and answers the
+  // policy's questions from it. Call once, before the processor starts writing.
+  Status attach(store::EventStore& store, access::Policy& policy);
+
+  // Index queries (any thread).
+  std::optional<std::string> application_region(std::string_view application_id) const;
+  bool is_assigned(std::string_view evaluator, std::string_view application_id) const;
+  std::optional<std::string> stream_region(std::string_view stream) const;
+
+ private:
+  struct Impl;
+  explicit Programme(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The AMI's command specs: schema, roles (admin may run every command), personal data.
+Result<std::vector<processor::CommandSpec>> ami_command_specs();
+
+}  // namespace sijill::programme

@@ -1,0 +1,143 @@
+#include "sijill/programme/programme.h"
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+#include "sijill/access/commands.h"
+#include "sijill/domain/schemas.h"
+
+namespace sijill::programme {
+
+Result<std::vector<processor::CommandSpec>> ami_command_specs() {
+  const auto& schemas = domain::CommandSchemas::embedded();
+  const std::vector<std::string> officer = {std::string(domain::kProgrammeOfficer)};
+  const std::vector<std::string> evaluator = {std::string(domain::kEvaluator)};
+  std::vector<processor::CommandSpec> specs;
+  domain::ami::AmiModule ami;
+  for (const auto& name : ami.commands()) {
+    processor::CommandSpec spec;
+    spec.name = name;
+    const auto* schema = schemas.command(name);
+    if (!schema) return Status::internal("command " + name + " has no schema");
+    spec.schema = *schema;
+    spec.roles = name == "DeclareConflictOfInterest" || name == "SubmitScore" ? evaluator : officer;
+    if (name == "RegisterContactPerson") {
+      // Names, e-mails and phone numbers are sealed with the person's key before they are recorded.
+      spec.personal = processor::PersonalData{"person/", "person_id", {"contact"}};
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+struct Programme::Impl {
+  access::AccessModule access;
+  domain::ami::AmiModule ami;
+  std::vector<processor::CommandSpec> specs;
+
+  mutable std::shared_mutex mu;  // guards the index below
+  std::map<std::string, std::string, std::less<>> application_region;      // APP-0001 -> region
+  std::map<std::string, std::string, std::less<>> organisation_region;     // OSC-0001 -> region
+  std::map<std::string, std::string, std::less<>> person_organisation;     // P-0001 -> OSC-0001
+  std::set<std::pair<std::string, std::string>, std::less<>> assignments;  // (evaluator, application)
+
+  void index(const store::Record& r) {
+    auto env = store::parse_envelope(r.bytes);
+    if (!env) return;
+    const auto& t = env->type;
+    if (t != "DossierReceived" && t != "FormReceived" && t != "EvaluatorAssigned" &&
+        t != "OrganisationRegistered" && t != "ContactPersonRegistered") {
+      return;
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.bytes, ec);
+    if (ec || !v.is_object()) return;
+    const auto* data = v.as_object().if_contains("data");
+    if (!data || !data->is_object()) return;
+    const auto& d = data->get_object();
+    auto str = [&](const char* k) {
+      const auto* x = d.if_contains(k);
+      return x && x->is_string() ? std::string(x->get_string()) : std::string();
+    };
+    std::unique_lock lock(mu);
+    if (t == "DossierReceived" || t == "FormReceived") {
+      application_region[str("application_id")] = str("region");
+    } else if (t == "EvaluatorAssigned") {
+      assignments.insert({str("evaluator_id"), str("application_id")});
+    } else if (t == "OrganisationRegistered") {
+      organisation_region[str("organisation_id")] = str("region");
+    } else {
+      person_organisation[str("person_id")] = str("organisation_id");
+    }
+  }
+};
+
+Programme::Programme(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Programme::~Programme() = default;
+
+Result<std::unique_ptr<Programme>> Programme::create() {
+  auto impl = std::make_unique<Impl>();
+  auto access_specs = access::command_specs();
+  if (!access_specs) return access_specs.status();
+  auto ami_specs = ami_command_specs();
+  if (!ami_specs) return ami_specs.status();
+  impl->specs = std::move(access_specs).value();
+  for (auto& s : *ami_specs) impl->specs.push_back(std::move(s));
+  return std::unique_ptr<Programme>(new Programme(std::move(impl)));
+}
+
+std::vector<domain::Module*> Programme::modules() { return {&impl_->access, &impl_->ami}; }
+const std::vector<processor::CommandSpec>& Programme::command_specs() const { return impl_->specs; }
+access::AccessModule& Programme::access() { return impl_->access; }
+const domain::ami::AmiModule& Programme::ami() const { return impl_->ami; }
+
+Status Programme::attach(store::EventStore& store, access::Policy& policy) {
+  auto st = store.scan_log(0, ~std::uint64_t{0}, [&](const store::Record& r) {
+    impl_->index(r);
+    return true;
+  });
+  if (!st) return st;
+  store.on_commit([impl = impl_.get()](const store::CommitNotice& n) {
+    for (const auto& r : *n.records) impl->index(r);
+  });
+  policy.set_application_reader([this](const domain::Actor& actor, std::string_view id) { return is_assigned(actor.id, id); });
+  policy.set_stream_region([this](std::string_view stream) { return stream_region(stream); });
+  return Status::ok();
+}
+
+std::optional<std::string> Programme::application_region(std::string_view application_id) const {
+  std::shared_lock lock(impl_->mu);
+  auto it = impl_->application_region.find(application_id);
+  if (it == impl_->application_region.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Programme::is_assigned(std::string_view evaluator, std::string_view application_id) const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->assignments.count(std::pair<std::string, std::string>(evaluator, application_id)) > 0;
+}
+
+std::optional<std::string> Programme::stream_region(std::string_view stream) const {
+  const auto slash = stream.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto kind = stream.substr(0, slash);
+  const auto id = stream.substr(slash + 1);
+  std::shared_lock lock(impl_->mu);
+  auto find = [](const auto& map, std::string_view key) -> std::optional<std::string> {
+    auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+  };
+  if (kind == "application") return find(impl_->application_region, id);
+  if (kind == "organisation") return find(impl_->organisation_region, id);
+  if (kind == "person") {
+    auto org = find(impl_->person_organisation, id);
+    return org ? find(impl_->organisation_region, *org) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sijill::programme
