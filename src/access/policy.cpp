@@ -26,6 +26,12 @@ bool Policy::may_read_stream(const domain::Actor& actor, std::string_view stream
   return false;
 }
 
+bool Policy::may_read_event(const domain::Actor& actor, std::string_view stream, std::string_view type,
+                            std::string_view record) const {
+  if (actor.role != domain::kEvaluator || !event_reader_) return true;
+  return event_reader_(actor, stream, type, record);
+}
+
 bool Policy::may_verify(const domain::Actor& actor) const {
   return actor.role == domain::kAdmin || actor.role == domain::kAuditor;
 }

@@ -43,13 +43,15 @@ struct Programme::Impl {
   std::map<std::string, std::string, std::less<>> organisation_region;     // OSC-0001 -> region
   std::map<std::string, std::string, std::less<>> person_organisation;     // P-0001 -> OSC-0001
   std::set<std::pair<std::string, std::string>, std::less<>> assignments;  // (evaluator, application)
+  std::set<std::pair<std::string, std::string>, std::less<>> conflicts;    // declared a conflict
+  std::set<std::pair<std::string, std::string>, std::less<>> scored;       // submitted a score
 
   void index(const store::Record& r) {
     auto env = store::parse_envelope(r.bytes);
     if (!env) return;
     const auto& t = env->type;
-    if (t != "DossierReceived" && t != "FormReceived" && t != "EvaluatorAssigned" &&
-        t != "OrganisationRegistered" && t != "ContactPersonRegistered") {
+    if (t != "DossierReceived" && t != "FormReceived" && t != "EvaluatorAssigned" && t != "OrganisationRegistered" &&
+        t != "ContactPersonRegistered" && t != "ConflictOfInterestDeclared" && t != "ScoreSubmitted") {
       return;
     }
     boost::system::error_code ec;
@@ -67,6 +69,11 @@ struct Programme::Impl {
       application_region[str("application_id")] = str("region");
     } else if (t == "EvaluatorAssigned") {
       assignments.insert({str("evaluator_id"), str("application_id")});
+    } else if (t == "ConflictOfInterestDeclared") {
+      const auto* conflict = d.if_contains("conflict");
+      if (conflict && conflict->is_bool() && conflict->get_bool()) conflicts.insert({str("evaluator_id"), str("application_id")});
+    } else if (t == "ScoreSubmitted") {
+      scored.insert({str("evaluator_id"), str("application_id")});
     } else if (t == "OrganisationRegistered") {
       organisation_region[str("organisation_id")] = str("region");
     } else {
@@ -105,6 +112,8 @@ Status Programme::attach(store::EventStore& store, access::Policy& policy) {
   });
   policy.set_application_reader([this](const domain::Actor& actor, std::string_view id) { return is_assigned(actor.id, id); });
   policy.set_stream_region([this](std::string_view stream) { return stream_region(stream); });
+  policy.set_event_reader([this](const domain::Actor& actor, std::string_view stream, std::string_view type,
+                                 std::string_view record) { return evaluator_may_see(actor, stream, type, record); });
   return Status::ok();
 }
 
@@ -116,8 +125,29 @@ std::optional<std::string> Programme::application_region(std::string_view applic
 }
 
 bool Programme::is_assigned(std::string_view evaluator, std::string_view application_id) const {
+  const std::pair<std::string, std::string> key(evaluator, application_id);
   std::shared_lock lock(impl_->mu);
-  return impl_->assignments.count(std::pair<std::string, std::string>(evaluator, application_id)) > 0;
+  // A declared conflict of interest bars the evaluator from the application, reading included.
+  return impl_->assignments.count(key) > 0 && impl_->conflicts.count(key) == 0;
+}
+
+bool Programme::evaluator_may_see(const domain::Actor& actor, std::string_view stream, std::string_view type,
+                                  std::string_view record) const {
+  // Scores, consensus and final scores reveal the other evaluators' marks.
+  if (type != "ScoreSubmitted" && type != "ConsensusRecorded" && type != "ScoreFinalised") return true;
+  constexpr std::string_view kApplication = "application/";
+  if (!stream.starts_with(kApplication)) return true;
+  {
+    std::shared_lock lock(impl_->mu);
+    if (impl_->scored.count(std::pair<std::string, std::string>(actor.id, stream.substr(kApplication.size())))) return true;
+  }
+  if (type != "ScoreSubmitted") return false;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(record, ec);  // their own score, committed a moment ago
+  if (ec || !v.is_object()) return false;
+  const auto* data = v.as_object().if_contains("data");
+  const auto* evaluator = data && data->is_object() ? data->get_object().if_contains("evaluator_id") : nullptr;
+  return evaluator && evaluator->is_string() && evaluator->get_string() == actor.id;
 }
 
 std::optional<std::string> Programme::stream_region(std::string_view stream) const {

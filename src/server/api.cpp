@@ -448,7 +448,12 @@ ApiResponse Api::stream(const ApiRequest& request, std::string_view name, const 
   body += std::to_string(version);
   body += ",\"events\":[";
   bool first = true;
+  const bool per_event = actor.role == domain::kEvaluator;
   for (const auto& r : *records) {
+    if (per_event) {
+      auto env = store::parse_envelope(r.bytes);
+      if (!env || !services_.policy->may_read_event(actor, name, env->type, r.bytes)) continue;
+    }
     if (!first) body += ',';
     first = false;
     body += r.wire();

@@ -229,6 +229,7 @@ StreamProtocol::Step StreamProtocol::pull(std::size_t budget) {
         if (!e.stream.starts_with(s.stream_prefix)) continue;
         if (!s.types.empty() && s.types.find(e.type) == s.types.end()) continue;
         if (!reads_all && !policy.may_read_stream(*actor_, e.stream)) continue;
+        if (!reads_all && !policy.may_read_event(*actor_, e.stream, e.type, *e.wire)) continue;
         if (body.empty()) {
           body = "{\"op\":\"events\",\"sub\":";
           body += boost::json::serialize(boost::json::value(s.id));

@@ -31,7 +31,14 @@ class Policy {
   // The region a stream belongs to ("Souss-Massa"), or nullopt when it has none.
   using StreamRegion = std::function<std::optional<std::string>(std::string_view stream)>;
 
+  // Whether `actor` may see one event of a stream they may read (an evaluator does not see the
+  // other evaluators' scores of an application before submitting their own). `record` is the
+  // event as JSON (its record or wire bytes).
+  using EventReader = std::function<bool(const domain::Actor& actor, std::string_view stream, std::string_view type,
+                                         std::string_view record)>;
+
   void set_application_reader(ApplicationReader reader) { application_reader_ = std::move(reader); }
+  void set_event_reader(EventReader reader) { event_reader_ = std::move(reader); }
   void set_stream_region(StreamRegion region) { stream_region_ = std::move(region); }
 
   // The whole log (GET /v1/events, `events` subscriptions without a region filter): admin,
@@ -40,6 +47,10 @@ class Policy {
   // One stream's events: the roles above; an evaluator for an application assigned to them;
   // a coordinator for a stream of their region.
   bool may_read_stream(const domain::Actor& actor, std::string_view stream) const;
+  // One event of a stream the actor may read: true unless the event reader hook says otherwise
+  // (it is asked for evaluators only).
+  bool may_read_event(const domain::Actor& actor, std::string_view stream, std::string_view type,
+                      std::string_view record) const;
   // The chain check (GET /v1/audit/verify): admin, auditor.
   bool may_verify(const domain::Actor& actor) const;
   // GET /metrics: admin.
@@ -53,6 +64,7 @@ class Policy {
 
  private:
   ApplicationReader application_reader_;
+  EventReader event_reader_;
   StreamRegion stream_region_;
 };
 

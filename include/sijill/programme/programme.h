@@ -40,7 +40,12 @@ class Programme {
 
   // Index queries (any thread).
   std::optional<std::string> application_region(std::string_view application_id) const;
+  // Assigned to the application and no conflict of interest declared for it.
   bool is_assigned(std::string_view evaluator, std::string_view application_id) const;
+  // An evaluator sees the other evaluators' scores of an application (ScoreSubmitted,
+  // ConsensusRecorded, ScoreFinalised) only once they have submitted their own.
+  bool evaluator_may_see(const domain::Actor& actor, std::string_view stream, std::string_view type,
+                         std::string_view record) const;
   std::optional<std::string> stream_region(std::string_view stream) const;
 
  private:

@@ -778,10 +778,4 @@ Result<Decision> AmiModule::decide(std::string_view command, const boost::json::
   return it->second(state_, data, context);
 }
 
-bool may_see_scores_of_others(const Application& application, const Actor& actor) {
-  if (actor.role != kEvaluator) return actor.role != kRegionalCoordinator || actor.region == application.region;
-  auto it = application.evaluations.find(actor.id);
-  return it != application.evaluations.end() && it->second.scored;
-}
-
 }  // namespace sijill::domain::ami

@@ -21,8 +21,4 @@ class AmiModule final : public Module {
   State state_;
 };
 
-// What an actor may see of an application's scores: an evaluator sees other evaluators'
-// scores only once they have submitted their own for the current round.
-bool may_see_scores_of_others(const Application& application, const Actor& actor);
-
 }  // namespace sijill::domain::ami
