@@ -25,6 +25,8 @@ Command add_serve(CLI::App& app);
 Command add_verify(CLI::App& app);
 Command add_log(CLI::App& app);
 Command add_token(CLI::App& app);
+Command add_command(CLI::App& app);
+Command add_import(CLI::App& app);
 
 // A command run by a local tool (or the server itself), by default as processor::kSystemActor, with the
 // checks the API makes: the spec's schema, personal data sealed, the preparation. `extras` is

@@ -19,6 +19,34 @@ struct GroupCommitter::Impl {
   Stats stats;
   std::thread writer;
 
+  // The replies of committed batches, run in batch order on their own thread, so that the
+  // writer stages and syncs the next batch while the callers of this one are woken.
+  struct Replies {
+    std::vector<Completion> completions;
+    Status status;
+  };
+  std::mutex reply_mu;  // guards replies and writer_done
+  std::condition_variable reply_wake;
+  std::deque<Replies> replies;
+  bool writer_done = false;
+  std::thread replier;
+
+  void reply_loop() {
+    for (;;) {
+      Replies next;
+      {
+        std::unique_lock lock(reply_mu);
+        reply_wake.wait(lock, [&] { return !replies.empty() || writer_done; });
+        if (replies.empty()) return;  // the writer has stopped and every reply is out
+        next = std::move(replies.front());
+        replies.pop_front();
+      }
+      for (auto& done : next.completions) {
+        if (done) done(next.status);
+      }
+    }
+  }
+
   Impl(EventStore& s, Options o, Hooks h) : store(s), options(o), hooks(std::move(h)) {}
 
   void run() {
@@ -28,7 +56,12 @@ struct GroupCommitter::Impl {
       {
         std::unique_lock lock(mu);
         wake.wait(lock, [&] { return !queue.empty() || stopping; });
-        if (queue.empty()) return;  // stopping, and everything submitted has been answered
+        if (queue.empty()) {  // stopping, and everything submitted has been committed
+          std::lock_guard reply_lock(reply_mu);
+          writer_done = true;
+          reply_wake.notify_all();
+          return;
+        }
         const auto n = std::min(queue.size(), options.max_jobs);
         jobs.clear();
         for (std::size_t i = 0; i < n; ++i) {
@@ -53,15 +86,19 @@ struct GroupCommitter::Impl {
         stats.records += records;
         if (records > 0) stats.last_commit_micros = static_cast<std::uint64_t>(micros);
       }
-      for (auto& done : completions) {
-        if (done) done(status);
+      {
+        std::lock_guard lock(reply_mu);
+        replies.push_back({std::move(completions), status});
+        completions = {};
       }
+      reply_wake.notify_one();
     }
   }
 };
 
 GroupCommitter::GroupCommitter(EventStore& store, Options options, Hooks hooks)
     : impl_(std::make_unique<Impl>(store, options, std::move(hooks))) {
+  impl_->replier = std::thread([this] { impl_->reply_loop(); });
   impl_->writer = std::thread([this] { impl_->run(); });
 }
 
@@ -104,6 +141,7 @@ void GroupCommitter::stop() {
   }
   impl_->wake.notify_all();
   if (impl_->writer.joinable()) impl_->writer.join();
+  if (impl_->replier.joinable()) impl_->replier.join();
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {

@@ -20,8 +20,8 @@
 //
 // Threads: construct, start() and stop() from one controlling thread. submit(), run(),
 // knows() and stats() may be called from any thread once start() has returned. Completions
-// run on the writer thread: they must be quick (post the reply elsewhere) and must not call
-// back into the processor synchronously with run().
+// run on the committer's reply thread, batch after batch in commit order: they must be quick
+// (post the reply elsewhere) and must not call back into the processor synchronously with run().
 #pragma once
 
 #include <chrono>
@@ -80,7 +80,7 @@ class Processor {
   // error when the log cannot be read. Call once.
   Status start();
 
-  // Queues `call`; `done` runs once, on the writer thread after the batch's commit (or at once,
+  // Queues `call`; `done` runs once, on the reply thread after the batch's commit (or at once,
   // on the calling thread, when the processor is stopped or has failed). Errors:
   //   not_found          no module decides this command
   //   the module's       rule_violation, permission_denied, not_found, conflict (decide)

@@ -4,7 +4,9 @@
 // Callers submit jobs from any thread. The writer takes every job queued so far (up to
 // max_jobs), runs each one against one Batch (each job sees what the jobs before it staged),
 // commits the batch with a single synced write, and only then runs every job's completion with
-// the commit's status. A job that stages nothing (a refusal) is answered at the same moment as
+// the commit's status. Completions run on a second thread, batch after batch in commit order,
+// while the writer goes on with the next batch: a caller is woken without delaying the next
+// fsync. A job that stages nothing (a refusal) is answered at the same moment as
 // the others, since its refusal may rest on records of the same batch. When the commit fails,
 // every completion of the batch gets that failure (unavailable) and the store is stopped.
 //
@@ -26,7 +28,8 @@ class GroupCommitter {
   struct Options {
     std::size_t max_jobs = 4096;  // at most this many jobs in one batch
   };
-  // Runs on the writer thread after the batch's commit; `commit` is ok or the failure.
+  // Runs on the reply thread after the batch's commit; `commit` is ok or the failure. Must be
+  // quick and must not submit and wait (that would wait for itself).
   using Completion = std::function<void(const Status& commit)>;
   // Runs on the writer thread; stages into the batch (or not) and says what to do afterwards.
   using Job = std::function<Completion(Batch& batch)>;

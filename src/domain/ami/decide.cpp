@@ -717,6 +717,19 @@ Result<Decision> decide_appeal(const State& s, const boost::json::object& d, con
 }
 
 // ---------------------------------------------------------------------------------------------
+// Documents stored after the dossier (content-addressed in the data folder) are cited on the
+// application by their SHA-256, so the hash chain vouches for them too. Citing a document is a
+// record, not a submission: it does not change when the application arrived.
+
+Result<Decision> attach_documents(const State& s, const boost::json::object& d, const CommandContext& ctx) {
+  if (auto st = require_role(ctx, kOfficers, "AttachDocuments"); !st) return st;
+  auto app = find_application(s, d);
+  if (!app) return app.status();
+  return one(app_stream((*app)->id), "DocumentsAttached",
+             {{"application_id", (*app)->id}, {"documents", arr(d, "documents")}, {"reason", str(d, "reason")}});
+}
+
+// ---------------------------------------------------------------------------------------------
 // Corrections: a later event names the event it corrects, and why. Nothing is edited.
 
 Result<Decision> correct_record(const State& s, const boost::json::object& d, const CommandContext& ctx) {
@@ -759,6 +772,7 @@ const std::map<std::string, Handler, std::less<>>& handlers() {
       {"FileAppeal", file_appeal},
       {"DecideAppeal", decide_appeal},
       {"CorrectRecord", correct_record},
+      {"AttachDocuments", attach_documents},
   };
   return table;
 }
