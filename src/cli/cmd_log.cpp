@@ -22,11 +22,7 @@ Command add_log(CLI::App& app) {
                   "Only this stream (\"application/APP-0007\"), or every stream under a kind when it ends "
                   "with '/' (\"application/\")");
   return {sub, [args] {
-            store::StoreOptions o;
-            o.dir = args->data;
-            o.read_only = true;
-            o.check_tail = false;  // report on a damaged folder rather than refuse it
-            auto opened = store::EventStore::open(o);
+            auto opened = open_for_reading(args->data);
             if (!opened) {
               std::cerr << "sijill log: " << opened.status().message() << "\n";
               return kExitUsage;

@@ -8,6 +8,14 @@
 
 namespace sijill::cli {
 
+Result<std::unique_ptr<store::EventStore>> open_for_reading(const std::string& dir) {
+  store::StoreOptions o;
+  o.dir = dir;
+  o.read_only = true;
+  o.check_tail = false;
+  return store::EventStore::open(std::move(o));
+}
+
 Command add_verify(CLI::App& app) {
   struct Args {
     std::string data;
@@ -20,11 +28,7 @@ Command add_verify(CLI::App& app) {
   sub->add_flag("--json", args->json, "Print a machine-readable summary");
   sub->add_flag("--quiet", args->quiet, "No progress line");
   return {sub, [args] {
-            store::StoreOptions o;
-            o.dir = args->data;
-            o.read_only = true;
-            o.check_tail = false;  // report on a damaged folder rather than refuse it
-            auto opened = store::EventStore::open(o);
+            auto opened = open_for_reading(args->data);
             if (!opened) {
               std::cerr << "sijill verify: " << opened.status().message() << "\n";
               return kExitUsage;

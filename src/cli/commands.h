@@ -11,6 +11,7 @@
 
 #include "sijill/processor/command_spec.h"
 #include "sijill/processor/processor.h"
+#include "sijill/store/event_store.h"
 #include "sijill/store/key_store.h"
 
 namespace sijill::cli {
@@ -27,6 +28,7 @@ Command add_log(CLI::App& app);
 Command add_token(CLI::App& app);
 Command add_command(CLI::App& app);
 Command add_import(CLI::App& app);
+Command add_letter(CLI::App& app);
 
 // A command run by a local tool (or the server itself), by default as processor::kSystemActor, with the
 // checks the API makes: the spec's schema, personal data sealed, the preparation. `extras` is
@@ -39,6 +41,10 @@ Result<LocalCommandResult> run_local_command(processor::Processor& processor,
                                              const std::vector<processor::CommandSpec>& specs, store::KeyStore& keys,
                                              const std::string& name, const boost::json::object& data,
                                              const domain::Actor& actor = processor::kSystemActor);
+
+// Opens a data folder for reading: read-only (it works beside a running server) and without
+// the tail check, so that a damaged folder is reported on rather than refused.
+Result<std::unique_ptr<store::EventStore>> open_for_reading(const std::string& dir);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

@@ -7,7 +7,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sijill ") + SIJILL_VERSION);
   const sijill::cli::Command commands[] = {sijill::cli::add_serve(app), sijill::cli::add_verify(app),
                                            sijill::cli::add_log(app), sijill::cli::add_token(app),
-                                           sijill::cli::add_command(app), sijill::cli::add_import(app)};
+                                           sijill::cli::add_command(app), sijill::cli::add_import(app),
+                                           sijill::cli::add_letter(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

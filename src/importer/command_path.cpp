@@ -9,57 +9,6 @@ namespace sijill::importer {
 
 namespace {
 
-std::string title_of(Code code) {
-  switch (code) {
-    case Code::invalid_argument:
-      return "Bad request";
-    case Code::unauthenticated:
-      return "Unauthenticated";
-    case Code::permission_denied:
-      return "Forbidden";
-    case Code::not_found:
-      return "Not found";
-    case Code::conflict:
-      return "Conflict";
-    case Code::version_mismatch:
-      return "Precondition failed";
-    case Code::too_large:
-      return "Payload too large";
-    case Code::rule_violation:
-      return "Refused by a rule";
-    case Code::unavailable:
-      return "Unavailable";
-    default:
-      return "Internal error";
-  }
-}
-
-Code code_of_http(int status) {
-  switch (status) {
-    case 400:
-      return Code::invalid_argument;
-    case 401:
-      return Code::unauthenticated;
-    case 403:
-      return Code::permission_denied;
-    case 404:
-    case 405:
-      return Code::not_found;
-    case 409:
-      return Code::conflict;
-    case 412:
-      return Code::version_mismatch;
-    case 413:
-      return Code::too_large;
-    case 422:
-      return Code::rule_violation;
-    case 503:
-      return Code::unavailable;
-    default:
-      return Code::internal;
-  }
-}
-
 // The violations of `body` against `spec`'s schema, as it stands.
 std::vector<Violation> violations_of(const processor::CommandSpec& spec, const boost::json::object& body) {
   auto doc = json::parse(boost::json::serialize(body));
@@ -106,7 +55,7 @@ boost::json::object CommandReply::to_json() const {
 boost::json::object problem_json(const Status& status) {
   boost::json::object o;
   o["type"] = "/problems/" + std::string(status.rule());
-  o["title"] = title_of(status.code());
+  o["title"] = problem_title(status.code());
   o["status"] = http_status(status.code());
   o["detail"] = status.message();
   if (!status.violations().empty()) {
@@ -119,7 +68,7 @@ boost::json::object problem_json(const Status& status) {
 }
 
 Status status_from_problem(int http, std::string_view body) {
-  const Code code = code_of_http(http);
+  const Code code = code_for_http_status(http);
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
   if (ec || !v.is_object()) {

@@ -29,7 +29,47 @@ time::Instant instant_or(std::string_view text, time::Instant fallback) {
   return t ? *t : fallback;
 }
 
+// Feeds one committed record to every module.
+Status feed(const store::Record& r, const std::vector<domain::Module*>& modules) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.bytes, ec);
+  if (ec || !v.is_object()) return Status::data_loss("record " + std::to_string(r.position) + " is not JSON");
+  const auto& o = v.get_object();
+  const auto* stream = o.if_contains("stream");
+  const auto* version = o.if_contains("version");
+  const auto* type = o.if_contains("type");
+  const auto* recorded_at = o.if_contains("recorded_at");
+  const auto* actor = o.if_contains("actor");
+  const auto* data = o.if_contains("data");
+  if (!stream || !stream->is_string() || !version || !version->is_number() || !type || !type->is_string() ||
+      !recorded_at || !recorded_at->is_string() || !actor || !actor->is_object() || !data || !data->is_object()) {
+    return Status::data_loss("record " + std::to_string(r.position) + " lacks an envelope field");
+  }
+  domain::RecordedEvent e;
+  e.position = r.position;
+  e.stream = stream->get_string();
+  e.version = version->to_number<std::uint64_t>();
+  e.type = type->get_string();
+  e.recorded_at = instant_or(recorded_at->get_string(), time::Instant{});
+  const auto& a = actor->get_object();
+  if (const auto* id = a.if_contains("id"); id && id->is_string()) e.actor.id = id->get_string();
+  if (const auto* role = a.if_contains("role"); role && role->is_string()) e.actor.role = role->get_string();
+  e.data = &data->get_object();
+  for (auto* m : modules) m->evolve(e);
+  return Status::ok();
+}
+
 }  // namespace
+
+Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules, std::uint64_t to) {
+  Status fed;
+  auto scanned = store.scan_log(0, to, [&](const store::Record& r) {
+    fed = feed(r, modules);
+    return fed.is_ok();
+  });
+  if (!scanned) return scanned;
+  return fed;
+}
 
 struct Processor::Impl {
   store::EventStore& store;
@@ -61,35 +101,6 @@ struct Processor::Impl {
     for (auto* m : modules) m->evolve(e);
   }
 
-  // Feeds one committed record to every module.
-  Status feed(const store::Record& r) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(r.bytes, ec);
-    if (ec || !v.is_object()) return Status::data_loss("record " + std::to_string(r.position) + " is not JSON");
-    const auto& o = v.get_object();
-    const auto* stream = o.if_contains("stream");
-    const auto* version = o.if_contains("version");
-    const auto* type = o.if_contains("type");
-    const auto* recorded_at = o.if_contains("recorded_at");
-    const auto* actor = o.if_contains("actor");
-    const auto* data = o.if_contains("data");
-    if (!stream || !stream->is_string() || !version || !version->is_number() || !type || !type->is_string() ||
-        !recorded_at || !recorded_at->is_string() || !actor || !actor->is_object() || !data || !data->is_object()) {
-      return Status::data_loss("record " + std::to_string(r.position) + " lacks an envelope field");
-    }
-    domain::RecordedEvent e;
-    e.position = r.position;
-    e.stream = stream->get_string();
-    e.version = version->to_number<std::uint64_t>();
-    e.type = type->get_string();
-    e.recorded_at = instant_or(recorded_at->get_string(), time::Instant{});
-    const auto& a = actor->get_object();
-    if (const auto* id = a.if_contains("id"); id && id->is_string()) e.actor.id = id->get_string();
-    if (const auto* role = a.if_contains("role"); role && role->is_string()) e.actor.role = role->get_string();
-    e.data = &data->get_object();
-    evolve_all(e);
-    return Status::ok();
-  }
 
   // Is the call an idempotent repeat? The first result (replayed), std::nullopt when the key is
   // new, or the store's error (conflict: another body; invalid_argument; unavailable).
@@ -168,13 +179,7 @@ Status Processor::start() {
       if (!d.owners.emplace(name, m).second) return Status::internal("two modules decide " + name);
     }
   }
-  Status fed;
-  auto scanned = d.store.scan_log(0, std::numeric_limits<std::uint64_t>::max(), [&](const store::Record& r) {
-    fed = d.feed(r);
-    return fed.is_ok();
-  });
-  if (!scanned) return scanned;
-  if (!fed) return fed;
+  if (auto fed = replay(d.store, d.modules); !fed) return fed;
 
   store::GroupCommitter::Hooks hooks;
   hooks.begin = [&d] {

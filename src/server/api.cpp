@@ -69,35 +69,10 @@ std::optional<std::uint64_t> parse_if_match(std::string_view v) {
 
 }  // namespace
 
-std::string title_of(Code code) {
-  switch (code) {
-    case Code::invalid_argument:
-      return "Bad request";
-    case Code::unauthenticated:
-      return "Unauthenticated";
-    case Code::permission_denied:
-      return "Forbidden";
-    case Code::not_found:
-      return "Not found";
-    case Code::conflict:
-      return "Conflict";
-    case Code::version_mismatch:
-      return "Precondition failed";
-    case Code::too_large:
-      return "Payload too large";
-    case Code::rule_violation:
-      return "Refused by a rule";
-    case Code::unavailable:
-      return "Unavailable";
-    default:
-      return "Internal error";
-  }
-}
-
 ApiResponse problem(const Status& status, std::string route) {
   boost::json::object o;
   o["type"] = "/problems/" + std::string(status.rule());
-  o["title"] = title_of(status.code());
+  o["title"] = problem_title(status.code());
   o["status"] = http_status(status.code());
   o["detail"] = status.message();
   if (!status.violations().empty()) {

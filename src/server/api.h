@@ -47,8 +47,6 @@ struct ApiResponse {
 // title, status, detail, and errors [{path, message}] from the violations.
 ApiResponse problem(const Status& status, std::string route = "unmatched");
 
-// The body of a problem for WebSocket errors: {"op":"error","sub":..,"status":..,"title":..,"detail":..}.
-std::string title_of(Code code);
 
 class Api {
  public:

@@ -35,7 +35,7 @@ std::shared_ptr<const std::string> StreamProtocol::error(const std::string* sub,
                  Code::unavailable}) {
     if (http_status(c) == status) code = c;
   }
-  o["title"] = title_of(code);
+  o["title"] = problem_title(code);
   o["detail"] = detail;
   return message(o);
 }

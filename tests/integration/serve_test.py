@@ -58,6 +58,17 @@ class Serve(unittest.TestCase):
         self.assertEqual(verify.returncode, 0, verify.stdout)
         count = json.loads(verify.stdout)["count"]
         self.assertGreater(count, 4000)
+        # Every demo decision was notified: its letter prints in French and Arabic.
+        letter = subprocess.run([SIJILL, "letter", "--data", str(data), "--application", "APP-0001"],
+                                capture_output=True)
+        self.assertEqual(letter.returncode, 0, letter.stderr)
+        text = letter.stdout.decode()
+        for expected in ("Objet : décision sur votre candidature APP-0001", "Motif : ", "Vous pouvez former un recours",
+                         "Cofinancé par l'Union européenne", "الاتحاد الأوروبي"):
+            self.assertIn(expected, text)
+        missing = subprocess.run([SIJILL, "letter", "--data", str(data), "--application", "APP-9999"],
+                                 capture_output=True)
+        self.assertEqual(missing.returncode, 1)
         # A second start with --demo leaves the folder as it is.
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for line in proc.stdout:

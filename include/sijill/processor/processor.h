@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <future>
 #include <memory>
 #include <string>
@@ -109,6 +110,13 @@ class Processor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Feeds every committed event with a position up to `to`, in order, to every module: how the
+// processor loads its state at start, and how read-only tools (a notification letter, a replay
+// as of a past position) rebuild a module from a data folder. Fails with data_loss for a
+// record that is not an event, or with the store's read error.
+Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules,
+              std::uint64_t to = std::numeric_limits<std::uint64_t>::max());
 
 // The actor of calls made by the server itself or by a local tool holding the data folder
 // (the first admin user and token, `sijill token create` on a stopped folder). It is never

@@ -34,6 +34,11 @@ enum class Code {
 
 std::string_view to_string(Code code);
 int http_status(Code code);
+// The title of a problem+json answer for this code ("Refused by a rule").
+std::string_view problem_title(Code code);
+// The code an HTTP status of the wire contract stands for (the inverse of http_status; 405 is
+// not_found, an unknown status internal). For clients of the API.
+Code code_for_http_status(int status);
 
 // One violation of a schema or limit: where (a JSON Pointer, RFC 6901) and what to do about it.
 struct Violation {
