@@ -176,7 +176,8 @@ int import_documents(const ImportArgs& a) {
   std::string key_material = a.application;
   for (const auto& d : stored) {
     const auto& o = d.get_object();
-    cited.push_back(boost::json::object{{"sha256", o.at("sha256")}, {"kind", a.kind}, {"name", o.at("name")}, {"size", o.at("size")}});
+    cited.push_back(boost::json::object{
+        {"sha256", o.at("sha256")}, {"kind", a.kind}, {"name", o.at("name")}, {"size", o.at("size")}});
     key_material += "/" + std::string(o.at("sha256").get_string()) + ":" + a.kind;
   }
   importer::RunOptions run_options;

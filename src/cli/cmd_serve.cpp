@@ -9,14 +9,14 @@
 #include <cstring>
 #include <iostream>
 
-#include "commands.h"
 #include <boost/json/parse.hpp>
+#include "commands.h"
 
 #include "sijill/access/access.h"
 #include "sijill/access/policy.h"
 #include "sijill/demo/demo.h"
-#include "sijill/programme/programme.h"
 #include "sijill/processor/processor.h"
+#include "sijill/programme/programme.h"
 #include "sijill/server/hub.h"
 #include "sijill/server/metrics.h"
 #include "sijill/server/server.h"
@@ -138,8 +138,9 @@ Status fill_with_demo(const std::filesystem::path& dir) {
   processor.stop();
   if (!summary) return summary.status();
   if (auto st = store.sync(); !st) return st;
-  spdlog::info("demo programme generated: {} organisations, {} applications, {} selected, {} on waiting lists ({} commands)",
-               summary->organisations, summary->applications, summary->selected, summary->waiting, summary->commands);
+  spdlog::info(
+      "demo programme generated: {} organisations, {} applications, {} selected, {} on waiting lists ({} commands)",
+      summary->organisations, summary->applications, summary->selected, summary->waiting, summary->commands);
   return Status::ok();
 }
 

@@ -5,8 +5,8 @@ int main(int argc, char** argv) {
   CLI::App app{"sijill: the tamper-evident register of the CAP+ programme"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("sijill ") + SIJILL_VERSION);
-  const sijill::cli::Command commands[] = {sijill::cli::add_serve(app), sijill::cli::add_verify(app),
-                                           sijill::cli::add_log(app), sijill::cli::add_token(app),
+  const sijill::cli::Command commands[] = {sijill::cli::add_serve(app),   sijill::cli::add_verify(app),
+                                           sijill::cli::add_log(app),     sijill::cli::add_token(app),
                                            sijill::cli::add_command(app), sijill::cli::add_import(app),
                                            sijill::cli::add_letter(app)};
   try {

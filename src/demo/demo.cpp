@@ -29,7 +29,8 @@ const std::vector<RegionInfo>& target_regions() {
       {"Drâa-Tafilalet", {"Errachidia", "Ouarzazate", "Midelt", "Tinghir", "Zagora"}},
       {"L'Oriental", {"Oujda-Angad", "Nador", "Berkane", "Taourirt", "Jerada", "Figuig", "Guercif"}},
       {"Marrakech-Safi", {"Marrakech", "Al Haouz", "Chichaoua", "Essaouira", "Safi", "El Kelaâ des Sraghna"}},
-      {"Souss-Massa", {"Agadir Ida-Outanane", "Inezgane-Aït Melloul", "Chtouka-Aït Baha", "Taroudant", "Tiznit", "Tata"}},
+      {"Souss-Massa",
+       {"Agadir Ida-Outanane", "Inezgane-Aït Melloul", "Chtouka-Aït Baha", "Taroudant", "Tiznit", "Tata"}},
   };
   return r;
 }
@@ -42,21 +43,27 @@ const std::vector<RegionInfo>& other_regions() {
 }
 
 const char* const kForms[] = {"Association", "Association", "Association", "Coopérative", "Fédération", "Réseau"};
-const char* const kNames[] = {"Al Amal", "Annour", "Assafae", "Tamount", "Tazzla", "Ighrem", "Tifawin", "Anaruz",
-                              "Tilelli", "Azetta", "Amal Al Ghad", "Ennahda", "Al Khair", "Tadamoun", "Attawassol",
-                              "Al Fajr", "Tighmert", "Akhiam", "Tiwizi", "Asmoun", "Izorane", "Targa", "Nakhil",
-                              "Afous", "Tudert", "Al Baraka", "Warda", "Argane", "Ittihad", "Al Wafae"};
-const char* const kPurposes[] = {"pour le Développement Local", "des Femmes Rurales", "pour l'Environnement et l'Eau",
-                                 "pour l'Inclusion des Personnes en Situation de Handicap", "des Jeunes",
-                                 "pour l'Éducation et l'Alphabétisation", "des Droits Humains",
-                                 "pour la Santé Communautaire", "du Patrimoine et du Tourisme Solidaire",
+const char* const kNames[] = {"Al Amal",  "Annour",    "Assafae",    "Tamount", "Tazzla",       "Ighrem",
+                              "Tifawin",  "Anaruz",    "Tilelli",    "Azetta",  "Amal Al Ghad", "Ennahda",
+                              "Al Khair", "Tadamoun",  "Attawassol", "Al Fajr", "Tighmert",     "Akhiam",
+                              "Tiwizi",   "Asmoun",    "Izorane",    "Targa",   "Nakhil",       "Afous",
+                              "Tudert",   "Al Baraka", "Warda",      "Argane",  "Ittihad",      "Al Wafae"};
+const char* const kPurposes[] = {"pour le Développement Local",
+                                 "des Femmes Rurales",
+                                 "pour l'Environnement et l'Eau",
+                                 "pour l'Inclusion des Personnes en Situation de Handicap",
+                                 "des Jeunes",
+                                 "pour l'Éducation et l'Alphabétisation",
+                                 "des Droits Humains",
+                                 "pour la Santé Communautaire",
+                                 "du Patrimoine et du Tourisme Solidaire",
                                  "pour l'Agriculture Durable"};
-const char* const kDomains[] = {"Développement local", "Inclusion sociale", "Gouvernance", "Environnement",
-                                "Éducation", "Santé"};
-const char* const kGiven[] = {"Fatima Zahra", "Khadija", "Rachid", "Brahim", "Amina", "Youssef", "Naima", "Mohamed",
-                              "Hanane", "Abdellah", "Zineb", "Hassan", "Meryem", "Said", "Ilham", "Omar"};
-const char* const kFamily[] = {"Ouzzine", "Boutaleb", "Aït Lhaj", "El Idrissi", "Bennani", "Amrani", "Oubella",
-                               "Chakir", "Naciri", "Tazi", "Ait Ouarab", "Lahlou", "El Fassi", "Bouzidi"};
+const char* const kDomains[] = {"Développement local", "Inclusion sociale", "Gouvernance",
+                                "Environnement",       "Éducation",         "Santé"};
+const char* const kGiven[] = {"Fatima Zahra", "Khadija",  "Rachid", "Brahim", "Amina",  "Youssef", "Naima", "Mohamed",
+                              "Hanane",       "Abdellah", "Zineb",  "Hassan", "Meryem", "Said",    "Ilham", "Omar"};
+const char* const kFamily[] = {"Ouzzine", "Boutaleb", "Aït Lhaj", "El Idrissi", "Bennani", "Amrani",   "Oubella",
+                               "Chakir",  "Naciri",   "Tazi",     "Ait Ouarab", "Lahlou",  "El Fassi", "Bouzidi"};
 
 constexpr int kPerTargetRegion = 68;
 constexpr int kOutsideApplicants = 10;
@@ -133,7 +140,9 @@ class Generator {
               std::vector<ProducedEvent>* events = nullptr) {
     ++summary_.commands;
     auto r = execute_(Step{command, std::move(data), actor, when});
-    if (!r) return Status(r.status().code(), std::string(r.status().rule()), "demo step " + command + ": " + std::string(r.status().message()), r.status().violations());
+    if (!r)
+      return Status(r.status().code(), std::string(r.status().rule()),
+                    "demo step " + command + ": " + std::string(r.status().message()), r.status().violations());
     for (const auto& e : *r) observe(e);
     if (events) *events = std::move(r).value();
     return Status::ok();
@@ -156,7 +165,9 @@ class Generator {
     }
   }
 
-  Status open_call() { return step("OpenCall", domain::ami::cap_2026_call(kCall), officer(1), at("2026-05-12T09:00:00Z")); }
+  Status open_call() {
+    return step("OpenCall", domain::ami::cap_2026_call(kCall), officer(1), at("2026-05-12T09:00:00Z"));
+  }
 
   void make_applicants() {
     int n = 0;
@@ -164,7 +175,8 @@ class Generator {
       Applicant a;
       ++n;
       a.organisation_id = numbered("OSC-", n);
-      a.registration_number = std::to_string(100 + below(900)) + "/" + std::to_string(2005 + below(19)) + "-" + std::to_string(n);
+      a.registration_number =
+          std::to_string(100 + below(900)) + "/" + std::to_string(2005 + below(19)) + "-" + std::to_string(n);
       a.region = region.name;
       a.legal_name = std::string(any(kForms)) + " " + any(kNames) + " " + any(kPurposes) + " - " +
                      region.provinces[below(static_cast<std::uint32_t>(region.provinces.size()))];
@@ -180,7 +192,8 @@ class Generator {
     for (const auto& region : target_regions()) {
       for (int i = 0; i < kPerTargetRegion; ++i) add(region, false);
     }
-    for (int i = 0; i < kOutsideApplicants; ++i) add(other_regions()[static_cast<std::size_t>(i) % other_regions().size()], true);
+    for (int i = 0; i < kOutsideApplicants; ++i)
+      add(other_regions()[static_cast<std::size_t>(i) % other_regions().size()], true);
     // Applications arrive in no particular order of region.
     std::shuffle(applicants_.begin(), applicants_.end(), rng_);
     summary_.organisations = static_cast<int>(applicants_.size());
@@ -198,14 +211,17 @@ class Generator {
     const domain::Actor recorder{a.recorded_by, "programme_officer", ""};
 
     const std::string domain = any(kDomains);
-    boost::json::object org = {
-        {"organisation_id", a.organisation_id},
-        {"legal_name", a.legal_name},
-        {"legal_form", a.legal_name.substr(0, a.legal_name.find(' '))},
-        {"registration", boost::json::object{{"authority", "Autorité locale"}, {"number", a.registration_number}, {"date", std::to_string(2005 + below(19)) + "-0" + std::to_string(1 + below(9)) + "-1" + std::to_string(below(9))}}},
-        {"region", a.region},
-        {"province", a.legal_name.substr(a.legal_name.rfind(" - ") + 3)},
-        {"domains", boost::json::array{domain}}};
+    boost::json::object org = {{"organisation_id", a.organisation_id},
+                               {"legal_name", a.legal_name},
+                               {"legal_form", a.legal_name.substr(0, a.legal_name.find(' '))},
+                               {"registration", boost::json::object{{"authority", "Autorité locale"},
+                                                                    {"number", a.registration_number},
+                                                                    {"date", std::to_string(2005 + below(19)) + "-0" +
+                                                                                 std::to_string(1 + below(9)) + "-1" +
+                                                                                 std::to_string(below(9))}}},
+                               {"region", a.region},
+                               {"province", a.legal_name.substr(a.legal_name.rfind(" - ") + 3)},
+                               {"domains", boost::json::array{domain}}};
     if (auto st = step("RegisterOrganisation", std::move(org), recorder, registered); !st) return st;
 
     const std::string person = numbered("P-", index + 1);
@@ -224,9 +240,10 @@ class Generator {
           {"call_id", kCall},
           {"registration_number", a.registration_number},
           {"received_at", time::format_utc(when)},
-          {"answers", boost::json::object{{"experience_years", static_cast<int>(1 + below(25))},
-                                          {"domains", boost::json::array{domain}},
-                                          {"motivation", "Nous voulons structurer l'association et diversifier nos ressources."}}}};
+          {"answers", boost::json::object{
+                          {"experience_years", static_cast<int>(1 + below(25))},
+                          {"domains", boost::json::array{domain}},
+                          {"motivation", "Nous voulons structurer l'association et diversifier nos ressources."}}}};
     };
     std::vector<ProducedEvent> events;
     if (auto st = step("ReceiveForm", form(received), recorder, received + 1h, &events); !st) return st;
@@ -243,7 +260,8 @@ class Generator {
                                               {"name", std::string(kind) + ".pdf"},
                                               {"size", static_cast<int>(40000 + below(900000))}});
     }
-    const Instant dossier_at = a.late ? received : std::min(received + std::chrono::minutes(below(600)), deadline - 1min);
+    const Instant dossier_at =
+        a.late ? received : std::min(received + std::chrono::minutes(below(600)), deadline - 1min);
     return step("ReceiveDossier",
                 {{"call_id", kCall},
                  {"registration_number", a.registration_number},
@@ -260,13 +278,32 @@ class Generator {
       if (a.late) {
         // Every other late application is accepted, with its reason; the others are inadmissible.
         if (accept) {
-          if (auto st = step("AcceptLateSubmission", {{"application_id", a.application_id}, {"reason", "Dossier envoyé à temps, reçu en retard à cause d'une panne de messagerie attestée."}}, officer(2), when); !st) return st;
+          if (auto st = step(
+                  "AcceptLateSubmission",
+                  {{"application_id", a.application_id},
+                   {"reason", "Dossier envoyé à temps, reçu en retard à cause d'une panne de messagerie attestée."}},
+                  officer(2), when);
+              !st)
+            return st;
         } else {
-          if (auto st = step("DeclareInadmissible", {{"application_id", a.application_id}, {"rationale", "Candidature reçue après la date limite du 30/06/2026 à 20h00, sans motif d'acceptation."}}, officer(2), when); !st) return st;
+          if (auto st =
+                  step("DeclareInadmissible",
+                       {{"application_id", a.application_id},
+                        {"rationale",
+                         "Candidature reçue après la date limite du 30/06/2026 à 20h00, sans motif d'acceptation."}},
+                       officer(2), when);
+              !st)
+            return st;
         }
         accept = !accept;
       } else if (a.incomplete) {
-        if (auto st = step("DeclareInadmissible", {{"application_id", a.application_id}, {"rationale", "Dossier de candidature non reçu par e-mail à la date limite : candidature incomplète."}}, officer(2), when); !st) return st;
+        if (auto st = step("DeclareInadmissible",
+                           {{"application_id", a.application_id},
+                            {"rationale",
+                             "Dossier de candidature non reçu par e-mail à la date limite : candidature incomplète."}},
+                           officer(2), when);
+            !st)
+          return st;
       }
     }
     return Status::ok();
@@ -292,8 +329,11 @@ class Generator {
       if (!admissible(a)) continue;
       when += 7min;
       boost::json::object criteria = {
-          {"legally_constituted", a.not_constituted ? not_met("Récépissé de dépôt définitif non fourni ; seul un récépissé provisoire expiré figure au dossier.")
-                                                    : met("Récépissé de dépôt définitif et statuts fournis.")},
+          {"legally_constituted",
+           a.not_constituted
+               ? not_met(
+                     "Récépissé de dépôt définitif non fourni ; seul un récépissé provisoire expiré figure au dossier.")
+               : met("Récépissé de dépôt définitif et statuts fournis.")},
           {"target_region", a.outside ? not_met("L'organisation intervient hors des cinq régions ciblées par l'appel.")
                                       : met("Activités attestées dans la région (rapports d'activité).")},
           {"community_experience", met("Projets réalisés auprès des communautés locales depuis plus de deux ans.")},
@@ -302,7 +342,8 @@ class Generator {
       if (auto st = step("AssessEligibility",
                          {{"application_id", a.application_id},
                           {"criteria", std::move(criteria)},
-                          {"rationale", eligible ? "Les quatre critères d'éligibilité sont remplis." : "Au moins un critère d'éligibilité n'est pas rempli."}},
+                          {"rationale", eligible ? "Les quatre critères d'éligibilité sont remplis."
+                                                 : "Au moins un critère d'éligibilité n'est pas rempli."}},
                          officer(2), when);
           !st) {
         return st;
@@ -313,9 +354,11 @@ class Generator {
   }
 
   boost::json::object scores(const Applicant& a, double bias) {
-    static const std::pair<const char*, int> grid[] = {{"relevance", 60}, {"capacity", 50}, {"potential", 50}, {"commitment", 40}};
-    static const char* const notes[] = {"Ancrage territorial solide et bien documenté.", "Équipe réduite mais structurée.",
-                                        "Potentiel réel de diversification des ressources.", "Forte motivation exprimée pour le parcours."};
+    static const std::pair<const char*, int> grid[] = {
+        {"relevance", 60}, {"capacity", 50}, {"potential", 50}, {"commitment", 40}};
+    static const char* const notes[] = {
+        "Ancrage territorial solide et bien documenté.", "Équipe réduite mais structurée.",
+        "Potentiel réel de diversification des ressources.", "Forte motivation exprimée pour le parcours."};
     boost::json::object out;
     int i = 0;
     for (auto [id, max] : grid) {
@@ -332,7 +375,8 @@ class Generator {
     auto assign = [&](Applicant& a, int ev) -> Status {
       when += 2min;
       assigned[a.application_id].push_back(ev);
-      return step("AssignEvaluator", {{"application_id", a.application_id}, {"evaluator_id", evaluator(ev).id}}, officer(2), when);
+      return step("AssignEvaluator", {{"application_id", a.application_id}, {"evaluator_id", evaluator(ev).id}},
+                  officer(2), when);
     };
     auto fresh_evaluator = [&](const std::string& app) {
       int ev;
@@ -356,7 +400,8 @@ class Generator {
         if (auto st = step("DeclareConflictOfInterest",
                            {{"application_id", a->application_id},
                             {"conflict", conflict},
-                            {"statement", conflict ? "J'ai siégé au bureau de cette association jusqu'en 2025." : "Je n'ai aucun lien avec cette organisation."}},
+                            {"statement", conflict ? "J'ai siégé au bureau de cette association jusqu'en 2025."
+                                                   : "Je n'ai aucun lien avec cette organisation."}},
                            evaluator(ev), when);
             !st) {
           return st;
@@ -370,7 +415,10 @@ class Generator {
       for (std::size_t k = 0; k < scorers.size(); ++k) {
         when += 11min;
         const double bias = divergent && k == 0 ? 0.35 : 0.0;
-        if (auto st = step("SubmitScore", {{"application_id", a->application_id}, {"scores", scores(*a, bias)}}, evaluator(scorers[k]), when); !st) return st;
+        if (auto st = step("SubmitScore", {{"application_id", a->application_id}, {"scores", scores(*a, bias)}},
+                           evaluator(scorers[k]), when);
+            !st)
+          return st;
       }
       when += 5min;
       auto finalised = execute_(Step{"FinaliseScore", {{"application_id", a->application_id}}, officer(2), when});
@@ -381,19 +429,31 @@ class Generator {
       if (below(2) == 0) {
         const int third = fresh_evaluator(a->application_id);
         if (auto st = assign(*a, third); !st) return st;
-        if (auto st = step("DeclareConflictOfInterest", {{"application_id", a->application_id}, {"conflict", false}, {"statement", "Je n'ai aucun lien avec cette organisation."}}, evaluator(third), when + 1min); !st) return st;
-        if (auto st = step("SubmitScore", {{"application_id", a->application_id}, {"scores", scores(*a, 0.0)}}, evaluator(third), when + 30min); !st) return st;
+        if (auto st = step("DeclareConflictOfInterest",
+                           {{"application_id", a->application_id},
+                            {"conflict", false},
+                            {"statement", "Je n'ai aucun lien avec cette organisation."}},
+                           evaluator(third), when + 1min);
+            !st)
+          return st;
+        if (auto st = step("SubmitScore", {{"application_id", a->application_id}, {"scores", scores(*a, 0.0)}},
+                           evaluator(third), when + 30min);
+            !st)
+          return st;
       } else {
         if (auto st = step("RecordConsensus",
                            {{"application_id", a->application_id},
                             {"total_half_points", static_cast<int>(a->quality * 200 + 0.5)},
-                            {"rationale", "Réunion de consensus du comité : l'écart tenait à une lecture différente du critère de pertinence."}},
+                            {"rationale",
+                             "Réunion de consensus du comité : l'écart tenait à une lecture différente du critère de "
+                             "pertinence."}},
                            officer(2), when + 1h);
             !st) {
           return st;
         }
       }
-      if (auto st = step("FinaliseScore", {{"application_id", a->application_id}}, officer(2), when + 2h); !st) return st;
+      if (auto st = step("FinaliseScore", {{"application_id", a->application_id}}, officer(2), when + 2h); !st)
+        return st;
       when += 2h;
     }
     return Status::ok();
@@ -403,7 +463,14 @@ class Generator {
     Instant when = at("2026-09-01T08:00:00Z");
     for (const auto& region : target_regions()) {
       when += 30min;
-      if (auto st = step("RecordSelection", {{"call_id", kCall}, {"region", region.name}, {"rationale", std::string("Sélection du comité du 01/09/2026 pour la région ") + region.name + ", selon le classement et le quota de 30 places."}}, officer(2), when); !st) return st;
+      if (auto st = step("RecordSelection",
+                         {{"call_id", kCall},
+                          {"region", region.name},
+                          {"rationale", std::string("Sélection du comité du 01/09/2026 pour la région ") + region.name +
+                                            ", selon le classement et le quota de 30 places."}},
+                         officer(2), when);
+          !st)
+        return st;
     }
     return Status::ok();
   }
@@ -411,7 +478,11 @@ class Generator {
   Status notify_and_appeal() {
     const Instant notified = at("2026-09-07T09:00:00Z");
     for (const auto& a : applicants_) {
-      if (auto st = step("NotifyDecision", {{"application_id", a.application_id}, {"notified_at", time::format_utc(notified)}}, officer(1), notified); !st) return st;
+      if (auto st = step("NotifyDecision",
+                         {{"application_id", a.application_id}, {"notified_at", time::format_utc(notified)}},
+                         officer(1), notified);
+          !st)
+        return st;
     }
     // Three appeals from the waiting lists; the committee upholds one.
     std::vector<std::string> appellants;
@@ -421,23 +492,56 @@ class Generator {
     Instant when = at("2026-09-15T10:00:00Z");
     for (std::size_t i = 0; i < appellants.size(); ++i) {
       const auto& id = appellants[i];
-      if (auto st = step("FileAppeal", {{"application_id", id}, {"filed_at", time::format_utc(when)}, {"grounds", "Nous contestons la note du critère de capacité organisationnelle : notre rapport financier 2025 n'a pas été pris en compte."}}, officer(1), when); !st) return st;
+      if (auto st = step("FileAppeal",
+                         {{"application_id", id},
+                          {"filed_at", time::format_utc(when)},
+                          {"grounds",
+                           "Nous contestons la note du critère de capacité organisationnelle : notre rapport financier "
+                           "2025 n'a pas été pris en compte."}},
+                         officer(1), when);
+          !st)
+        return st;
       const bool upheld = i == 0;
-      if (auto st = step("DecideAppeal", {{"application_id", id}, {"upheld", upheld}, {"rationale", upheld ? "Le rapport financier 2025 figurait au dossier et n'a pas été examiné : nouvelle évaluation." : "Les pièces invoquées ont bien été examinées ; la note est maintenue."}}, officer(2), when + 48h); !st) return st;
+      if (auto st = step(
+              "DecideAppeal",
+              {{"application_id", id},
+               {"upheld", upheld},
+               {"rationale",
+                upheld ? "Le rapport financier 2025 figurait au dossier et n'a pas été examiné : nouvelle évaluation."
+                       : "Les pièces invoquées ont bien été examinées ; la note est maintenue."}},
+              officer(2), when + 48h);
+          !st)
+        return st;
       if (!upheld) continue;
       // Re-scored by two evaluators who have not scored it.
       int placed = 0;
       for (int ev = kEvaluators; ev >= 1 && placed < 2; --ev) {
-        auto assigned = execute_(Step{"AssignEvaluator", {{"application_id", id}, {"evaluator_id", evaluator(ev).id}}, officer(2), when + 72h});
+        auto assigned = execute_(Step{
+            "AssignEvaluator", {{"application_id", id}, {"evaluator_id", evaluator(ev).id}}, officer(2), when + 72h});
         ++summary_.commands;
         if (!assigned) continue;  // scored it before: not allowed to re-score
-        if (auto st = step("DeclareConflictOfInterest", {{"application_id", id}, {"conflict", false}, {"statement", "Je n'ai aucun lien avec cette organisation."}}, evaluator(ev), when + 73h); !st) return st;
+        if (auto st = step("DeclareConflictOfInterest",
+                           {{"application_id", id},
+                            {"conflict", false},
+                            {"statement", "Je n'ai aucun lien avec cette organisation."}},
+                           evaluator(ev), when + 73h);
+            !st)
+          return st;
         const auto* applicant = find(id);
-        if (auto st = step("SubmitScore", {{"application_id", id}, {"scores", scores(*applicant, 0.1)}}, evaluator(ev), when + 80h); !st) return st;
+        if (auto st = step("SubmitScore", {{"application_id", id}, {"scores", scores(*applicant, 0.1)}}, evaluator(ev),
+                           when + 80h);
+            !st)
+          return st;
         ++placed;
       }
       if (auto st = step("FinaliseScore", {{"application_id", id}}, officer(2), when + 96h); !st) return st;
-      if (auto st = step("PlaceApplication", {{"application_id", id}, {"rationale", "Nouvelle note après recours ; les OSC déjà sélectionnées conservent leur place."}}, officer(2), when + 97h); !st) return st;
+      if (auto st =
+              step("PlaceApplication",
+                   {{"application_id", id},
+                    {"rationale", "Nouvelle note après recours ; les OSC déjà sélectionnées conservent leur place."}},
+                   officer(2), when + 97h);
+          !st)
+        return st;
     }
     return Status::ok();
   }
@@ -448,7 +552,12 @@ class Generator {
     if (selected_[region].empty()) return Status::ok();
     const Instant when = at("2026-09-25T10:00:00Z");
     const auto leaving = selected_[region].front();
-    if (auto st = step("WithdrawApplication", {{"application_id", leaving}, {"reason", "L'association renonce au parcours : fusion avec une fédération régionale."}}, officer(1), when); !st) return st;
+    if (auto st = step("WithdrawApplication",
+                       {{"application_id", leaving},
+                        {"reason", "L'association renonce au parcours : fusion avec une fédération régionale."}},
+                       officer(1), when);
+        !st)
+      return st;
     std::string next;
     int best = 1 << 30;
     for (const auto& [id, place] : waiting_) {
@@ -458,7 +567,11 @@ class Generator {
       }
     }
     if (next.empty()) return Status::ok();
-    return step("SelectApplication", {{"application_id", next}, {"rationale", "Place libérée par le désistement de " + leaving + " : le suivant au classement régional."}}, officer(2), when + 24h);
+    return step(
+        "SelectApplication",
+        {{"application_id", next},
+         {"rationale", "Place libérée par le désistement de " + leaving + " : le suivant au classement régional."}},
+        officer(2), when + 24h);
   }
 
   const Applicant* find(const std::string& application_id) const {

@@ -101,7 +101,6 @@ struct Processor::Impl {
     for (auto* m : modules) m->evolve(e);
   }
 
-
   // Is the call an idempotent repeat? The first result (replayed), std::nullopt when the key is
   // new, or the store's error (conflict: another body; invalid_argument; unavailable).
   Result<std::optional<store::AppendResult>> check_repeat(store::Batch& batch, const CommandCall&,

@@ -38,7 +38,7 @@ struct Programme::Impl {
   domain::ami::AmiModule ami;
   std::vector<processor::CommandSpec> specs;
 
-  mutable std::shared_mutex mu;  // guards the index below
+  mutable std::shared_mutex mu;                                            // guards the index below
   std::map<std::string, std::string, std::less<>> application_region;      // APP-0001 -> region
   std::map<std::string, std::string, std::less<>> organisation_region;     // OSC-0001 -> region
   std::map<std::string, std::string, std::less<>> person_organisation;     // P-0001 -> OSC-0001
@@ -71,7 +71,8 @@ struct Programme::Impl {
       assignments.insert({str("evaluator_id"), str("application_id")});
     } else if (t == "ConflictOfInterestDeclared") {
       const auto* conflict = d.if_contains("conflict");
-      if (conflict && conflict->is_bool() && conflict->get_bool()) conflicts.insert({str("evaluator_id"), str("application_id")});
+      if (conflict && conflict->is_bool() && conflict->get_bool())
+        conflicts.insert({str("evaluator_id"), str("application_id")});
     } else if (t == "ScoreSubmitted") {
       scored.insert({str("evaluator_id"), str("application_id")});
     } else if (t == "OrganisationRegistered") {
@@ -110,7 +111,8 @@ Status Programme::attach(store::EventStore& store, access::Policy& policy) {
   store.on_commit([impl = impl_.get()](const store::CommitNotice& n) {
     for (const auto& r : *n.records) impl->index(r);
   });
-  policy.set_application_reader([this](const domain::Actor& actor, std::string_view id) { return is_assigned(actor.id, id); });
+  policy.set_application_reader(
+      [this](const domain::Actor& actor, std::string_view id) { return is_assigned(actor.id, id); });
   policy.set_stream_region([this](std::string_view stream) { return stream_region(stream); });
   policy.set_event_reader([this](const domain::Actor& actor, std::string_view stream, std::string_view type,
                                  std::string_view record) { return evaluator_may_see(actor, stream, type, record); });
@@ -139,7 +141,8 @@ bool Programme::evaluator_may_see(const domain::Actor& actor, std::string_view s
   if (!stream.starts_with(kApplication)) return true;
   {
     std::shared_lock lock(impl_->mu);
-    if (impl_->scored.count(std::pair<std::string, std::string>(actor.id, stream.substr(kApplication.size())))) return true;
+    if (impl_->scored.count(std::pair<std::string, std::string>(actor.id, stream.substr(kApplication.size()))))
+      return true;
   }
   if (type != "ScoreSubmitted") return false;
   boost::system::error_code ec;

@@ -47,7 +47,6 @@ struct ApiResponse {
 // title, status, detail, and errors [{path, message}] from the violations.
 ApiResponse problem(const Status& status, std::string route = "unmatched");
 
-
 class Api {
  public:
   using Done = std::function<void(ApiResponse)>;

@@ -165,8 +165,9 @@ Result<std::optional<AppendResult>> Batch::repeat_of(const IdempotencyKey& k) co
   }
   auto bad = [](const std::string& x) { return x.empty() || x.find('\0') != std::string::npos; };
   if (bad(k.user) || bad(k.command) || bad(k.key) || k.key.size() > kMaxIdempotencyBytes) {
-    return Status::invalid_argument("idempotency key: user, command and key must be non-empty, without NUL, "
-                                    "the key at most 256 bytes");
+    return Status::invalid_argument(
+        "idempotency key: user, command and key must be non-empty, without NUL, "
+        "the key at most 256 bytes");
   }
   const std::string idem_key = detail::idempotency_key(k);
   auto conflict = [&] {

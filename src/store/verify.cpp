@@ -96,13 +96,15 @@ VerifyReport verify_chain(const EventStore& store, const std::function<void(std:
     for (it->SeekToFirst(); go_on && it->Valid(); it->Next()) {
       const auto key = it->key();
       const auto value = it->value();
-      chunk.entries.push_back({key.size() == 8 ? detail::get_be64(key.ToStringView()) : 0, chunk.arena.size(), value.size()});
+      chunk.entries.push_back(
+          {key.size() == 8 ? detail::get_be64(key.ToStringView()) : 0, chunk.arena.size(), value.size()});
       chunk.arena.append(value.data(), value.size());
       if (chunk.entries.size() == kChunkRecords) go_on = push();
     }
     if (go_on && !chunk.entries.empty()) push();
     std::lock_guard lock(q.mu);
-    q.read_status = it->status().ok() ? Status::ok() : Status::unavailable("reading the log: " + it->status().ToString());
+    q.read_status =
+        it->status().ok() ? Status::ok() : Status::unavailable("reading the log: " + it->status().ToString());
     q.done = true;
     q.changed.notify_all();
   });

@@ -150,14 +150,13 @@ Result<Instant> resolve_local(std::string_view text, const Zone& zone) {
   if (off) {
     // The offset decides, provided the zone has it at that local time.
     const seconds given = off->value;
-    bool fits = given == info.first.offset ||
-                (info.result != date::local_info::unique && given == info.second.offset);
+    bool fits = given == info.first.offset || (info.result != date::local_info::unique && given == info.second.offset);
     if (fits) return at(given);
     std::string expected = format_offset(info.first.offset);
     if (info.result != date::local_info::unique) expected += " or " + format_offset(info.second.offset);
-    return Status::rule_violation("offset-mismatch",
-                                  where + ": the offset " + format_offset(given) + " is not in effect at that local " +
-                                      "time, which is at " + expected + " (was it computed with stale zone data?)");
+    return Status::rule_violation("offset-mismatch", where + ": the offset " + format_offset(given) +
+                                                         " is not in effect at that local " + "time, which is at " +
+                                                         expected + " (was it computed with stale zone data?)");
   }
 
   switch (info.result) {

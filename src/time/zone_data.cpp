@@ -35,11 +35,12 @@ Status judge(seconds summer, seconds after, const std::string& source) {
                              format_offset(summer) + " where every release gives +01:00; " + kRemedy);
   }
   if (after != seconds{0}) {
-    return Status::rule_violation(
-        "stale-zone-data",
-        "the zone data in " + source + " is stale: it puts " + kZone + " at " + format_offset(after) + " on " +
-            format_utc(kAfter) + ", but Morocco is at UTC+0 for good since 20 Sep 2026 (decree 2.26.530, "
-            "tz 2026c), so every local time after that date would be an hour wrong; " + kRemedy);
+    return Status::rule_violation("stale-zone-data",
+                                  "the zone data in " + source + " is stale: it puts " + kZone + " at " +
+                                      format_offset(after) + " on " + format_utc(kAfter) +
+                                      ", but Morocco is at UTC+0 for good since 20 Sep 2026 (decree 2.26.530, "
+                                      "tz 2026c), so every local time after that date would be an hour wrong; " +
+                                      kRemedy);
   }
   return Status::ok();
 }

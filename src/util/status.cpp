@@ -64,32 +64,52 @@ int http_status(Code code) {
 
 std::string_view problem_title(Code code) {
   switch (code) {
-    case Code::invalid_argument: return "Bad request";
-    case Code::unauthenticated: return "Unauthenticated";
-    case Code::permission_denied: return "Forbidden";
-    case Code::not_found: return "Not found";
-    case Code::conflict: return "Conflict";
-    case Code::version_mismatch: return "Precondition failed";
-    case Code::too_large: return "Payload too large";
-    case Code::rule_violation: return "Refused by a rule";
-    case Code::unavailable: return "Unavailable";
-    default: return "Internal error";
+    case Code::invalid_argument:
+      return "Bad request";
+    case Code::unauthenticated:
+      return "Unauthenticated";
+    case Code::permission_denied:
+      return "Forbidden";
+    case Code::not_found:
+      return "Not found";
+    case Code::conflict:
+      return "Conflict";
+    case Code::version_mismatch:
+      return "Precondition failed";
+    case Code::too_large:
+      return "Payload too large";
+    case Code::rule_violation:
+      return "Refused by a rule";
+    case Code::unavailable:
+      return "Unavailable";
+    default:
+      return "Internal error";
   }
 }
 
 Code code_for_http_status(int status) {
   switch (status) {
-    case 400: return Code::invalid_argument;
-    case 401: return Code::unauthenticated;
-    case 403: return Code::permission_denied;
+    case 400:
+      return Code::invalid_argument;
+    case 401:
+      return Code::unauthenticated;
+    case 403:
+      return Code::permission_denied;
     case 404:
-    case 405: return Code::not_found;
-    case 409: return Code::conflict;
-    case 412: return Code::version_mismatch;
-    case 413: return Code::too_large;
-    case 422: return Code::rule_violation;
-    case 503: return Code::unavailable;
-    default: return Code::internal;
+    case 405:
+      return Code::not_found;
+    case 409:
+      return Code::conflict;
+    case 412:
+      return Code::version_mismatch;
+    case 413:
+      return Code::too_large;
+    case 422:
+      return Code::rule_violation;
+    case 503:
+      return Code::unavailable;
+    default:
+      return Code::internal;
   }
 }
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
 #include <chrono>
+#include <cinttypes>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -68,8 +68,8 @@ struct Ack {
 struct ChildRun {
   std::vector<crash::Line> lines;
   std::vector<std::string> malformed;
-  bool killed = false;     // we sent SIGKILL
-  int wait_status = 0;     // from waitpid
+  bool killed = false;  // we sent SIGKILL
+  int wait_status = 0;  // from waitpid
   double killed_after_ms = 0;
 };
 
@@ -271,9 +271,9 @@ std::vector<std::string> check_store(const EventStore& store, const std::map<std
   }
   auto report = verify_chain(store);
   if (!report.ok()) {
-    problems.push_back("verify_chain: " +
-                       (report.first_bad ? "position " + std::to_string(*report.first_bad) + ": " : std::string()) +
-                       report.problem);
+    problems.push_back(
+        "verify_chain: " + (report.first_bad ? "position " + std::to_string(*report.first_bad) + ": " : std::string()) +
+        report.problem);
   }
   if (problems.empty()) {
     checked.position = head;
@@ -300,8 +300,8 @@ TEST_CASE("SIGKILL during appends: every acknowledged append survives, round aft
   const auto budget = std::chrono::seconds(45);
   const char* no_sync = std::getenv("CRASH_NO_SYNC");
   std::cout << "[crash] seed " << seed << ", " << rounds << " rounds of " << kThreads << " writers, SIGKILL "
-            << kMinKillMs << "-" << kMaxKillMs << " ms after the store is open (one round in four: " << kMinKillMs << "-"
-            << kMaxEarlyKillMs << " ms after the start)" << (no_sync ? ", CRASH_NO_SYNC set" : "")
+            << kMinKillMs << "-" << kMaxKillMs << " ms after the store is open (one round in four: " << kMinKillMs
+            << "-" << kMaxEarlyKillMs << " ms after the start)" << (no_sync ? ", CRASH_NO_SYNC set" : "")
             << "; replay with CRASH_SEED=" << seed << " CRASH_ROUNDS=" << rounds << std::endl;
 
   sijill::testing::TempDir dir("sijill-crash");
@@ -408,13 +408,13 @@ TEST_CASE("SIGKILL during appends: every acknowledged append survives, round aft
     const auto problems = check_store(**store, acked, round, checked, last);
     INFO(problems.size() << " problems after round " << round << ":" << first_lines(problems));
     REQUIRE(problems.empty());
-    std::cout << "[crash] round " << round << ": killed " << static_cast<int>(run.killed_after_ms) << " ms after the start"
-              << (opened ? "" : " (before the store was open)") << ", " << acks << " acks"
+    std::cout << "[crash] round " << round << ": killed " << static_cast<int>(run.killed_after_ms)
+              << " ms after the start" << (opened ? "" : " (before the store was open)") << ", " << acks << " acks"
               << (replays ? " + " + std::to_string(replays) + " replayed retries" : std::string()) << ", "
               << acked.size() << " acknowledged in all, head " << (*store)->head().position << "; reopened in "
               << static_cast<int>(open_ms) << " ms, checked in " << static_cast<int>(ms_since(check_started) - open_ms)
-              << " ms" << (last ? " (every append compared)" : "") << ", round " << static_cast<int>(ms_since(round_started))
-              << " ms" << std::endl;
+              << " ms" << (last ? " (every append compared)" : "") << ", round "
+              << static_cast<int>(ms_since(round_started)) << " ms" << std::endl;
     ++done;
   }
   std::cout << "[crash] seed " << seed << ": " << done << " rounds, " << acked.size()

@@ -168,7 +168,8 @@ std::string run_scenario(const boost::json::array& background, const boost::json
   for (std::size_t i = 0; i < given.size(); ++i) {
     auto st = step_of(given[i]);
     auto r = run_step(h, st, broken);
-    if (!r) return "given step " + std::to_string(i + 1) + " (" + st.command + ") was refused: " + r.status().to_string();
+    if (!r)
+      return "given step " + std::to_string(i + 1) + " (" + st.command + ") was refused: " + r.status().to_string();
   }
   auto when = step_of(sc.at("when"));
   auto result = run_step(h, when, broken);
@@ -185,7 +186,8 @@ std::string run_scenario(const boost::json::array& background, const boost::json
   if (then.contains("error")) {
     const auto code = std::string(then.at("error").as_string());
     if (result) return "expected error '" + code + "', got events:" + describe(*result);
-    if (to_string(result.status().code()) != code) return "expected error '" + code + "', got " + result.status().to_string();
+    if (to_string(result.status().code()) != code)
+      return "expected error '" + code + "', got " + result.status().to_string();
     if (then.contains("path")) {
       const auto path = std::string(then.at("path").as_string());
       bool found = false;

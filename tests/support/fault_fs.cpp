@@ -125,8 +125,7 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
     if (state_->drop()) return IOStatus::OK();
     return target()->RangeSync(offset, nbytes, options, dbg);
   }
-  IOStatus Allocate(std::uint64_t offset, std::uint64_t len, const IOOptions& options,
-                    IODebugContext* dbg) override {
+  IOStatus Allocate(std::uint64_t offset, std::uint64_t len, const IOOptions& options, IODebugContext* dbg) override {
     std::lock_guard lock(state_->mu);
     if (state_->drop()) return IOStatus::OK();
     return target()->Allocate(offset, len, options, dbg);
@@ -309,8 +308,8 @@ IOStatus FaultFs::ReuseWritableFile(const std::string& fname, const std::string&
   return IOStatus::NotSupported("FaultFs does not model recycled files", fname);
 }
 
-IOStatus FaultFs::NewDirectory(const std::string& name, const IOOptions& options,
-                               std::unique_ptr<FSDirectory>* result, IODebugContext* dbg) {
+IOStatus FaultFs::NewDirectory(const std::string& name, const IOOptions& options, std::unique_ptr<FSDirectory>* result,
+                               IODebugContext* dbg) {
   auto s = target()->NewDirectory(name, options, result, dbg);
   if (!s.ok()) return s;
   *result = std::make_unique<TrackedDirectory>(std::move(*result), state_, normalize(name));

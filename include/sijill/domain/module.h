@@ -45,8 +45,8 @@ struct Actor {
 
 struct CommandContext {
   Actor actor;
-  time::Instant now;       // server time when the command was accepted (UTC)
-  std::string id_seed;     // unique per command; modules derive new ids from it when needed
+  time::Instant now;    // server time when the command was accepted (UTC)
+  std::string id_seed;  // unique per command; modules derive new ids from it when needed
 };
 
 // An event a module wants appended.

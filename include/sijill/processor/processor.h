@@ -27,8 +27,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <limits>
 #include <future>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>

@@ -11,10 +11,18 @@
 namespace sijill::domain::ami {
 
 const std::vector<std::string>& morocco_regions() {
-  static const std::vector<std::string> regions = {
-      "Tanger-Tétouan-Al Hoceïma", "L'Oriental",    "Fès-Meknès",        "Rabat-Salé-Kénitra",
-      "Béni Mellal-Khénifra",      "Casablanca-Settat", "Marrakech-Safi", "Drâa-Tafilalet",
-      "Souss-Massa",               "Guelmim-Oued Noun", "Laâyoune-Sakia El Hamra", "Dakhla-Oued Ed-Dahab"};
+  static const std::vector<std::string> regions = {"Tanger-Tétouan-Al Hoceïma",
+                                                   "L'Oriental",
+                                                   "Fès-Meknès",
+                                                   "Rabat-Salé-Kénitra",
+                                                   "Béni Mellal-Khénifra",
+                                                   "Casablanca-Settat",
+                                                   "Marrakech-Safi",
+                                                   "Drâa-Tafilalet",
+                                                   "Souss-Massa",
+                                                   "Guelmim-Oued Noun",
+                                                   "Laâyoune-Sakia El Hamra",
+                                                   "Dakhla-Oued Ed-Dahab"};
   return regions;
 }
 
@@ -46,7 +54,8 @@ CallConfig read_fields(const boost::json::object& d) {
     const auto& o = v.as_object();
     c.criteria.push_back({str(o, "id"), str(o, "label"), static_cast<int>(integer(o, "max_points") * 2)});
   }
-  for (const auto& [region, n] : obj(d, "quotas")) c.quotas[std::string(region)] = static_cast<int>(n.to_number<std::int64_t>());
+  for (const auto& [region, n] : obj(d, "quotas"))
+    c.quotas[std::string(region)] = static_cast<int>(n.to_number<std::int64_t>());
   c.divergence_threshold_half_points = static_cast<int>(integer(d, "divergence_threshold_points", 20) * 2);
   for (const auto& r : arr(d, "required_documents")) c.required_documents.emplace_back(r.as_string());
   c.appeal_period_days = static_cast<int>(integer(d, "appeal_period_days", 15));
@@ -79,7 +88,8 @@ Result<CallConfig> read_call_config(const boost::json::object& data) {
   }
   for (std::size_t i = 0; i < c.criteria.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
-      if (c.criteria[i].id == c.criteria[j].id) v.push_back({"/criteria/" + std::to_string(i) + "/id", "duplicate criterion"});
+      if (c.criteria[i].id == c.criteria[j].id)
+        v.push_back({"/criteria/" + std::to_string(i) + "/id", "duplicate criterion"});
     }
   }
   if (c.criteria.empty()) v.push_back({"/criteria", "the grid needs at least one criterion"});
@@ -91,7 +101,8 @@ Result<CallConfig> read_call_config(const boost::json::object& data) {
   if (!deadline) {
     auto s = deadline.status();
     if (s.code() == Code::rule_violation) return s;
-    return Status::invalid_argument("the deadline is not a local time", {{"/deadline_local", std::string(s.message())}});
+    return Status::invalid_argument("the deadline is not a local time",
+                                    {{"/deadline_local", std::string(s.message())}});
   }
   c.deadline = *deadline;
   return c;

@@ -6,9 +6,9 @@
 #include <map>
 
 #include "json_access.h"
-#include "sijill/json/pointer.h"
 #include "sijill/domain/ami/module.h"
 #include "sijill/domain/ami/ranking.h"
+#include "sijill/json/pointer.h"
 #include "sijill/time/zone.h"
 
 namespace sijill::domain::ami {
@@ -27,7 +27,9 @@ Decision one(std::string stream, std::string type, boost::json::object data) {
   return d;
 }
 
-Status rule(std::string name, std::string message) { return Status::rule_violation(std::move(name), std::move(message)); }
+Status rule(std::string name, std::string message) {
+  return Status::rule_violation(std::move(name), std::move(message));
+}
 
 // The roles allowed to run a command; anyone else is refused with 403.
 Status require_role(const CommandContext& ctx, std::initializer_list<std::string_view> roles, std::string_view what) {
@@ -107,8 +109,7 @@ Result<Decision> register_contact_person(const State& s, const boost::json::obje
 // ---------------------------------------------------------------------------------------------
 // Receiving the two parts of an application
 
-Result<Decision> receive_part(const State& s, const boost::json::object& d, const CommandContext& ctx,
-                              bool dossier) {
+Result<Decision> receive_part(const State& s, const boost::json::object& d, const CommandContext& ctx, bool dossier) {
   if (auto st = require_role(ctx, kOfficers, dossier ? "ReceiveDossier" : "ReceiveForm"); !st) return st;
   const auto call_id = str(d, "call_id");
   const auto* call = s.call(call_id);
@@ -120,7 +121,8 @@ Result<Decision> receive_part(const State& s, const boost::json::object& d, cons
                              ": register it (RegisterOrganisation) before its application");
   }
   auto received_at = time::parse_instant(str(d, "received_at"));
-  if (!received_at) return Status::invalid_argument("received_at", {{"/received_at", std::string(received_at.status().message())}});
+  if (!received_at)
+    return Status::invalid_argument("received_at", {{"/received_at", std::string(received_at.status().message())}});
   if (*received_at > ctx.now + std::chrono::minutes(5)) {
     return Status::invalid_argument("received_at is in the future",
                                     {{"/received_at", "is later than the time it is being recorded"}});
@@ -200,12 +202,14 @@ Result<Decision> declare_inadmissible(const State& s, const boost::json::object&
   auto app = find_application(s, d);
   if (!app) return app.status();
   const auto& a = **app;
-  if (a.stage != Stage::received) return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
+  if (a.stage != Stage::received)
+    return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
   const bool late = !a.admissible();
   const bool incomplete = !a.complete() && !time::on_time(ctx.now, s.calls.at(a.call_id).config.deadline);
   if (!late && !incomplete) {
-    return rule("admissible", "application " + a.id + (a.complete() ? " is complete and on time (or accepted late)"
-                                                                     : " may still be completed before the deadline"));
+    return rule("admissible", "application " + a.id +
+                                  (a.complete() ? " is complete and on time (or accepted late)"
+                                                : " may still be completed before the deadline"));
   }
   return one(app_stream(a.id), "ApplicationDeclaredInadmissible",
              {{"application_id", a.id},
@@ -223,10 +227,13 @@ Result<Decision> assess_eligibility(const State& s, const boost::json::object& d
   if (!app) return app.status();
   const auto& a = **app;
   if (!a.complete()) {
-    return rule("incomplete-application", "application " + a.id + " needs both the e-mailed dossier and the online form");
+    return rule("incomplete-application",
+                "application " + a.id + " needs both the e-mailed dossier and the online form");
   }
-  if (!a.admissible()) return rule("late-not-accepted", "application " + a.id + " arrived late and its late submission is not accepted");
-  if (a.stage != Stage::received) return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
+  if (!a.admissible())
+    return rule("late-not-accepted", "application " + a.id + " arrived late and its late submission is not accepted");
+  if (a.stage != Stage::received)
+    return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
 
   const auto& criteria = obj(d, "criteria");
   std::vector<Violation> v;
@@ -236,7 +243,8 @@ Result<Decision> assess_eligibility(const State& s, const boost::json::object& d
     const bool met = boolean(c, "met");
     eligible = eligible && met;
     const std::string at = std::string("/criteria/") + name;
-    if (met && str(c, "evidence").empty()) v.push_back({at + "/evidence", "a criterion that is met needs its evidence"});
+    if (met && str(c, "evidence").empty())
+      v.push_back({at + "/evidence", "a criterion that is met needs its evidence"});
     if (!met && str(c, "reason").empty()) v.push_back({at + "/reason", "a criterion that is not met needs its reason"});
   }
   const auto& call = s.calls.at(a.call_id).config;
@@ -258,11 +266,14 @@ Result<Decision> assess_eligibility(const State& s, const boost::json::object& d
 
 Status must_be_under_evaluation(const Application& a) {
   switch (a.stage) {
-    case Stage::eligible: return Status::ok();
+    case Stage::eligible:
+      return Status::ok();
     case Stage::received:
     case Stage::inadmissible:
-    case Stage::ineligible: return rule("not-eligible", "application " + a.id + " is not assessed eligible");
-    default: return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
+    case Stage::ineligible:
+      return rule("not-eligible", "application " + a.id + " is not assessed eligible");
+    default:
+      return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
   }
 }
 
@@ -278,10 +289,12 @@ Result<Decision> assign_evaluator(const State& s, const boost::json::object& d, 
   }
   if (a.evaluations.count(evaluator)) return rule("already-assigned", evaluator + " is already assigned to " + a.id);
   if (a.conflicted.count(evaluator)) {
-    return rule("conflict-of-interest", evaluator + " declared a conflict of interest for " + a.id + " and may not evaluate it");
+    return rule("conflict-of-interest",
+                evaluator + " declared a conflict of interest for " + a.id + " and may not evaluate it");
   }
   if (a.scored_before.count(evaluator)) {
-    return rule("already-scored", evaluator + " scored " + a.id + " before its appeal; a re-scoring needs new evaluators");
+    return rule("already-scored",
+                evaluator + " scored " + a.id + " before its appeal; a re-scoring needs new evaluators");
   }
   return one(app_stream(a.id), "EvaluatorAssigned",
              {{"application_id", a.id}, {"evaluator_id", evaluator}, {"round", a.round}});
@@ -322,10 +335,12 @@ Result<Decision> submit_score(const State& s, const boost::json::object& d, cons
     return rule("segregation-of-tasks", ctx.actor.id + " recorded application " + a.id + " and may not score it");
   }
   if ((*ev)->declaration == Declaration::none) {
-    return rule("no-declaration", ctx.actor.id + " must declare any conflict of interest for " + a.id + " before scoring it");
+    return rule("no-declaration",
+                ctx.actor.id + " must declare any conflict of interest for " + a.id + " before scoring it");
   }
   if ((*ev)->declaration == Declaration::conflict) {
-    return rule("conflict-of-interest", ctx.actor.id + " declared a conflict of interest for " + a.id + " and may not score it");
+    return rule("conflict-of-interest",
+                ctx.actor.id + " declared a conflict of interest for " + a.id + " and may not score it");
   }
   if ((*ev)->scored) return rule("already-scored", ctx.actor.id + " has already scored " + a.id);
   if (auto st = must_be_under_evaluation(a); !st) return st;
@@ -346,12 +361,13 @@ Result<Decision> submit_score(const State& s, const boost::json::object& d, cons
     }
     const auto half = integer(entry->get_object(), "half_points", -1);
     if (half < 0 || half > c.max_half_points) {
-      return rule("score-out-of-range", c.id + " is scored " + std::to_string(half) + " half points; it must be between 0 and " +
-                                            std::to_string(c.max_half_points) + " (" + std::to_string(c.max_half_points / 2) +
-                                            " points)");
+      return rule("score-out-of-range",
+                  c.id + " is scored " + std::to_string(half) + " half points; it must be between 0 and " +
+                      std::to_string(c.max_half_points) + " (" + std::to_string(c.max_half_points / 2) + " points)");
     }
     total += static_cast<int>(half);
-    out[c.id] = boost::json::object{{"half_points", half}, {"justification", str(entry->get_object(), "justification")}};
+    out[c.id] =
+        boost::json::object{{"half_points", half}, {"justification", str(entry->get_object(), "justification")}};
   }
   if (!v.empty()) return Status::invalid_argument("the scores do not match the grid", std::move(v));
   return one(app_stream(a.id), "ScoreSubmitted",
@@ -371,16 +387,17 @@ Result<Decision> record_consensus(const State& s, const boost::json::object& d, 
   if (a.consensus_half_points) return rule("already-decided", "a consensus is already recorded for " + a.id);
   const int needed = s.calls.at(a.call_id).config.min_evaluators;
   if (a.scores_in() < needed) {
-    return rule("not-enough-scores", "a consensus needs at least " + std::to_string(needed) + " scores; " + a.id + " has " +
-                                         std::to_string(a.scores_in()));
+    return rule("not-enough-scores", "a consensus needs at least " + std::to_string(needed) + " scores; " + a.id +
+                                         " has " + std::to_string(a.scores_in()));
   }
   const auto total = integer(d, "total_half_points", -1);
   const auto max = s.calls.at(a.call_id).config.max_total_half_points();
   if (total < 0 || total > max) {
     return rule("score-out-of-range", "the consensus must be between 0 and " + std::to_string(max) + " half points");
   }
-  return one(app_stream(a.id), "ConsensusRecorded",
-             {{"application_id", a.id}, {"round", a.round}, {"total_half_points", total}, {"rationale", str(d, "rationale")}});
+  return one(
+      app_stream(a.id), "ConsensusRecorded",
+      {{"application_id", a.id}, {"round", a.round}, {"total_half_points", total}, {"rationale", str(d, "rationale")}});
 }
 
 Result<Decision> finalise_score(const State& s, const boost::json::object& d, const CommandContext& ctx) {
@@ -451,9 +468,11 @@ Result<Decision> record_selection(const State& s, const boost::json::object& d, 
   if (!call) return Status::not_found("no call " + call_id);
   const auto region = str(d, "region");
   if (!call->config.targets(region)) {
-    return Status::invalid_argument("not a target region", {{"/region", region + " is not a target region of " + call_id}});
+    return Status::invalid_argument("not a target region",
+                                    {{"/region", region + " is not a target region of " + call_id}});
   }
-  if (call->selection_closed.count(region)) return rule("already-decided", "the selection of " + region + " is already recorded");
+  if (call->selection_closed.count(region))
+    return rule("already-decided", "the selection of " + region + " is already recorded");
   for (const auto& [id, a] : s.applications) {
     if (a.call_id == call_id && a.region == region && (a.stage == Stage::eligible || a.stage == Stage::received)) {
       return rule("scores-pending", "application " + id + " in " + region + " is " + std::string(to_string(a.stage)) +
@@ -491,16 +510,18 @@ Result<Decision> record_selection(const State& s, const boost::json::object& d, 
       per_application.push_back({app_stream(e.application_id), "ApplicationWaitlisted", std::move(data)});
     }
   }
-  decision.events.push_back({"call/" + call_id, "SelectionRecorded",
-                             {{"call_id", call_id},
-                              {"region", region},
-                              {"quota", quota},
-                              {"ranking", std::move(entries)},
-                              {"selected", std::move(selected)},
-                              {"waiting", std::move(waiting)},
-                              {"tie_breaks", boost::json::array{"final_score", "relevance", "complete_at", "application_id"}},
-                              {"rationale", rationale},
-                              {"rules_version", call->config.rules_version}}});
+  decision.events.push_back(
+      {"call/" + call_id,
+       "SelectionRecorded",
+       {{"call_id", call_id},
+        {"region", region},
+        {"quota", quota},
+        {"ranking", std::move(entries)},
+        {"selected", std::move(selected)},
+        {"waiting", std::move(waiting)},
+        {"tie_breaks", boost::json::array{"final_score", "relevance", "complete_at", "application_id"}},
+        {"rationale", rationale},
+        {"rules_version", call->config.rules_version}}});
   for (auto& e : per_application) decision.events.push_back(std::move(e));
   return decision;
 }
@@ -529,21 +550,28 @@ Result<Decision> select_application(const State& s, const boost::json::object& d
   if (!app) return app.status();
   const auto& a = **app;
   switch (a.stage) {
-    case Stage::waiting: break;
+    case Stage::waiting:
+      break;
     case Stage::received:
     case Stage::inadmissible:
-    case Stage::ineligible: return rule("not-eligible", "application " + a.id + " is " + std::string(to_string(a.stage)) + " and cannot be selected");
+    case Stage::ineligible:
+      return rule("not-eligible",
+                  "application " + a.id + " is " + std::string(to_string(a.stage)) + " and cannot be selected");
     case Stage::eligible:
-    case Stage::scored: return rule("not-on-waiting-list", "application " + a.id + " is not on a waiting list yet");
-    default: return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
+    case Stage::scored:
+      return rule("not-on-waiting-list", "application " + a.id + " is not on a waiting list yet");
+    default:
+      return rule("already-decided", "application " + a.id + " is " + std::string(to_string(a.stage)));
   }
   const auto& call = s.calls.at(a.call_id);
   const auto place_region = str(d, "place_region", a.region);
   if (!call.config.targets(place_region)) {
-    return Status::invalid_argument("not a target region", {{"/place_region", place_region + " is not a target region"}});
+    return Status::invalid_argument("not a target region",
+                                    {{"/place_region", place_region + " is not a target region"}});
   }
   if (!call.selection_closed.count(place_region)) {
-    return rule("selection-not-recorded", place_region + "'s selection is not recorded yet: its places go first to its own ranking");
+    return rule("selection-not-recorded",
+                place_region + "'s selection is not recorded yet: its places go first to its own ranking");
   }
   const int taken = call.selected.count(place_region) ? call.selected.at(place_region) : 0;
   if (taken >= call.config.quotas.at(place_region)) {
@@ -558,11 +586,13 @@ Result<Decision> select_application(const State& s, const boost::json::object& d
       return rule("reallocation-not-allowed", "call " + a.call_id + " leaves a region's unfilled places unfilled");
     }
     if (const auto* local = best_waiting(s, a.call_id, place_region, false)) {
-      return rule("waiting-list-not-exhausted", place_region + "'s place goes to its own waiting list first (next: " + local->id + ")");
+      return rule("waiting-list-not-exhausted",
+                  place_region + "'s place goes to its own waiting list first (next: " + local->id + ")");
     }
     next = best_waiting(s, a.call_id, place_region, true);
   }
-  if (next && next->id != a.id) return rule("not-next-in-rank", "the next in rank for this place is " + next->id + ", not " + a.id);
+  if (next && next->id != a.id)
+    return rule("not-next-in-rank", "the next in rank for this place is " + next->id + ", not " + a.id);
   const auto ranked_in_region = ranking(s, a.call_id, a.region);
   return one(app_stream(a.id), "ApplicationSelected",
              {{"application_id", a.id},
@@ -649,17 +679,23 @@ Result<Decision> notify_decision(const State& s, const boost::json::object& d, c
     case Stage::inadmissible:
     case Stage::ineligible:
     case Stage::selected:
-    case Stage::waiting: break;
-    default: return rule("no-decision", "application " + a.id + " has no decision to notify (it is " + std::string(to_string(a.stage)) + ")");
+    case Stage::waiting:
+      break;
+    default:
+      return rule("no-decision",
+                  "application " + a.id + " has no decision to notify (it is " + std::string(to_string(a.stage)) + ")");
   }
   if (a.notified_position == a.decision_position) {
     return rule("already-notified", "the decision on " + a.id + " (" + std::string(to_string(a.stage)) +
                                         ") was notified already; notifying it again would reopen the appeal period");
   }
-  auto notified_at = d.contains("notified_at") ? time::parse_instant(str(d, "notified_at")) : Result<time::Instant>(ctx.now);
-  if (!notified_at) return Status::invalid_argument("notified_at", {{"/notified_at", std::string(notified_at.status().message())}});
+  auto notified_at =
+      d.contains("notified_at") ? time::parse_instant(str(d, "notified_at")) : Result<time::Instant>(ctx.now);
+  if (!notified_at)
+    return Status::invalid_argument("notified_at", {{"/notified_at", std::string(notified_at.status().message())}});
   if (*notified_at > ctx.now + std::chrono::minutes(5)) {
-    return Status::invalid_argument("notified_at is in the future", {{"/notified_at", "is later than the time it is being recorded"}});
+    return Status::invalid_argument("notified_at is in the future",
+                                    {{"/notified_at", "is later than the time it is being recorded"}});
   }
   const auto days = s.calls.at(a.call_id).config.appeal_period_days;
   auto deadline = appeal_deadline(*notified_at, days, s.calls.at(a.call_id).config.deadline.zone);
@@ -679,21 +715,27 @@ Result<Decision> file_appeal(const State& s, const boost::json::object& d, const
   if (!app) return app.status();
   const auto& a = **app;
   if (!a.notified_at) return rule("not-notified", "application " + a.id + " has not been notified of a decision");
-  if (a.appeal) return rule("appeal-already-filed", "application " + a.id + " has already appealed; one appeal is allowed");
+  if (a.appeal)
+    return rule("appeal-already-filed", "application " + a.id + " has already appealed; one appeal is allowed");
   if (a.stage == Stage::selected) return rule("nothing-to-appeal", "application " + a.id + " is selected");
   auto filed_at = d.contains("filed_at") ? time::parse_instant(str(d, "filed_at")) : Result<time::Instant>(ctx.now);
   if (!filed_at) return Status::invalid_argument("filed_at", {{"/filed_at", std::string(filed_at.status().message())}});
   if (*filed_at < *a.notified_at) {
-    return Status::invalid_argument("filed_at is before the notification", {{"/filed_at", "is before the decision was notified"}});
+    return Status::invalid_argument("filed_at is before the notification",
+                                    {{"/filed_at", "is before the decision was notified"}});
   }
   if (*filed_at > ctx.now + std::chrono::minutes(5)) {
-    return Status::invalid_argument("filed_at is in the future", {{"/filed_at", "is later than the time it is being recorded"}});
+    return Status::invalid_argument("filed_at is in the future",
+                                    {{"/filed_at", "is later than the time it is being recorded"}});
   }
   if (*filed_at > *a.appeal_deadline) {
-    return rule("appeal-period-over", "the appeal period of " + a.id + " ended at " + time::format_utc(*a.appeal_deadline));
+    return rule("appeal-period-over",
+                "the appeal period of " + a.id + " ended at " + time::format_utc(*a.appeal_deadline));
   }
   return one(app_stream(a.id), "AppealFiled",
-             {{"application_id", a.id}, {"filed_at", time::format_utc(*filed_at)}, {"grounds", str(d, "grounds")},
+             {{"application_id", a.id},
+              {"filed_at", time::format_utc(*filed_at)},
+              {"grounds", str(d, "grounds")},
               {"decision_appealed", to_string(a.stage)}});
 }
 

@@ -25,8 +25,9 @@ void call_opened(State& s, const RecordedEvent&, const boost::json::object& d) {
 }
 
 void organisation_registered(State& s, const RecordedEvent&, const boost::json::object& d) {
-  Organisation o{str(d, "organisation_id"), str(d, "legal_name"), str(d, "legal_form"),
-                 str(obj(d, "registration"), "number"), str(d, "region"), str(d, "province")};
+  Organisation o{str(d, "organisation_id"), str(d, "legal_name"),
+                 str(d, "legal_form"),      str(obj(d, "registration"), "number"),
+                 str(d, "region"),          str(d, "province")};
   s.organisation_by_registration[o.registration_number] = o.id;
   s.organisations[o.id] = std::move(o);
 }
@@ -97,7 +98,8 @@ void score_submitted(State& s, const RecordedEvent&, const boost::json::object& 
   ev.scored = true;
   ev.total_half_points = static_cast<int>(integer(d, "total_half_points"));
   for (const auto& [criterion, v] : obj(d, "scores")) {
-    ev.half_points[std::string(criterion)] = v.is_object() ? static_cast<int>(integer(v.get_object(), "half_points")) : 0;
+    ev.half_points[std::string(criterion)] =
+        v.is_object() ? static_cast<int>(integer(v.get_object(), "half_points")) : 0;
   }
 }
 
@@ -171,8 +173,12 @@ void appeal_decided(State& s, const RecordedEvent&, const boost::json::object& d
       a.late_accepted = true;
       a.stage = Stage::received;
       break;
-    case Stage::ineligible: a.stage = Stage::received; break;
-    default: a.stage = Stage::eligible; break;
+    case Stage::ineligible:
+      a.stage = Stage::received;
+      break;
+    default:
+      a.stage = Stage::eligible;
+      break;
   }
 }
 

@@ -17,13 +17,16 @@ Wording decision_wording(Stage stage) {
       return {"Nous avons le plaisir de vous informer que votre candidature a été retenue.",
               "يسعدنا إخباركم بأنه قد تم اختيار طلبكم."};
     case Stage::waiting:
-      return {"Votre candidature n'a pas été retenue à ce stade ; elle est inscrite sur la liste d'attente de votre région.",
-              "لم يتم اختيار طلبكم في هذه المرحلة، وقد تم تسجيله في لائحة الانتظار الخاصة بجهتكم."};
+      return {
+          "Votre candidature n'a pas été retenue à ce stade ; elle est inscrite sur la liste d'attente de votre "
+          "région.",
+          "لم يتم اختيار طلبكم في هذه المرحلة، وقد تم تسجيله في لائحة الانتظار الخاصة بجهتكم."};
     case Stage::ineligible:
       return {"Votre candidature n'a pas été jugée éligible.", "لم يُعتبر طلبكم مؤهلاً."};
     case Stage::inadmissible:
       return {"Votre candidature n'a pas été jugée recevable.", "لم يُعتبر طلبكم مقبولاً من حيث الشكل."};
-    default: return {"", ""};
+    default:
+      return {"", ""};
   }
 }
 
@@ -48,16 +51,16 @@ Result<Letter> notification_letter(const State& state, const std::string& applic
 
   Letter l;
   l.french = "Programme CAP+ — " + title + "\n" + "Le " + notified + "\n\n" + "À l'attention de : " + name + "\n" +
-             "Objet : décision sur votre candidature " + a->id + "\n\n" + "Madame, Monsieur,\n\n" + wording.french + "\n" +
-             (rank.empty() ? "" : "Rang dans le classement régional : " + rank + ".\n") +
+             "Objet : décision sur votre candidature " + a->id + "\n\n" + "Madame, Monsieur,\n\n" + wording.french +
+             "\n" + (rank.empty() ? "" : "Rang dans le classement régional : " + rank + ".\n") +
              "Motif : " + (a->decision_rationale.empty() ? "—" : a->decision_rationale) + "\n\n" +
              "Vous pouvez former un recours, une seule fois, jusqu'au " + deadline +
              " (heure du Maroc), en précisant vos motifs.\n\n" + "L'équipe du programme CAP+\n\n" +
              "Cofinancé par l'Union européenne\n";
   l.arabic = "برنامج CAP+ — " + title + "\n" + "بتاريخ " + notified + "\n\n" + "إلى: " + name + "\n" +
              "الموضوع: القرار بشأن طلبكم " + a->id + "\n\n" + "السيدة، السيد،\n\n" + wording.arabic + "\n" +
-             (rank.empty() ? "" : "الرتبة في الترتيب الجهوي: " + rank + ".\n") + "التعليل: " +
-             (a->decision_rationale.empty() ? "—" : a->decision_rationale) + "\n\n" +
+             (rank.empty() ? "" : "الرتبة في الترتيب الجهوي: " + rank + ".\n") +
+             "التعليل: " + (a->decision_rationale.empty() ? "—" : a->decision_rationale) + "\n\n" +
              "يمكنكم تقديم طعن مرة واحدة فقط إلى غاية " + deadline + " (بتوقيت المغرب)، مع بيان أسبابه.\n\n" +
              "فريق برنامج CAP+\n\n" + "بتمويل مشترك من الاتحاد الأوروبي\n";
   return l;

@@ -4,14 +4,22 @@ namespace sijill::domain::ami {
 
 std::string_view to_string(Stage stage) {
   switch (stage) {
-    case Stage::received: return "received";
-    case Stage::inadmissible: return "inadmissible";
-    case Stage::ineligible: return "ineligible";
-    case Stage::eligible: return "eligible";
-    case Stage::scored: return "scored";
-    case Stage::selected: return "selected";
-    case Stage::waiting: return "waiting";
-    case Stage::withdrawn: return "withdrawn";
+    case Stage::received:
+      return "received";
+    case Stage::inadmissible:
+      return "inadmissible";
+    case Stage::ineligible:
+      return "ineligible";
+    case Stage::eligible:
+      return "eligible";
+    case Stage::scored:
+      return "scored";
+    case Stage::selected:
+      return "selected";
+    case Stage::waiting:
+      return "waiting";
+    case Stage::withdrawn:
+      return "withdrawn";
   }
   return "received";
 }

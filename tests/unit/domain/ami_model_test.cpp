@@ -41,7 +41,9 @@ class Model {
            {{"organisation_id", "OSC-" + std::to_string(i)},
             {"legal_name", "Association " + std::to_string(i)},
             {"legal_form", "Association"},
-            {"registration", boost::json::object{{"authority", "Préfecture"}, {"number", std::to_string(i) + "/2019"}, {"date", "2019-01-01"}}},
+            {"registration",
+             boost::json::object{
+                 {"authority", "Préfecture"}, {"number", std::to_string(i) + "/2019"}, {"date", "2019-01-01"}}},
             {"region", region},
             {"province", "—"},
             {"domains", boost::json::array{"Développement local"}}},
@@ -80,7 +82,9 @@ class Model {
  private:
   std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
   template <class T>
-  const T& any(const std::vector<T>& v) { return v[pick(v.size())]; }
+  const T& any(const std::vector<T>& v) {
+    return v[pick(v.size())];
+  }
 
   static Actor officer() { return {"u-officer", "programme_officer", ""}; }
   // The officer who records applications differs from the one who decides, some of the time.
@@ -147,22 +151,27 @@ class Model {
       case Stage::eligible: {
         for (const auto& [ev, e] : a->evaluations) {
           if (e.declaration == Declaration::none) {
-            return {"DeclareConflictOfInterest", {{"application_id", id}, {"conflict", pick(12) == 0}, {"statement", "s"}},
+            return {"DeclareConflictOfInterest",
+                    {{"application_id", id}, {"conflict", pick(12) == 0}, {"statement", "s"}},
                     Actor{ev, "evaluator", ""}};
           }
-          if (e.declaration == Declaration::no_conflict && !e.scored) return {"SubmitScore", scores_data(id), Actor{ev, "evaluator", ""}};
+          if (e.declaration == Declaration::no_conflict && !e.scored)
+            return {"SubmitScore", scores_data(id), Actor{ev, "evaluator", ""}};
         }
         if (a->active_evaluators() < 2 || pick(6) == 0) {
           return {"AssignEvaluator", {{"application_id", id}, {"evaluator_id", any(kEvaluators)}}, officer()};
         }
         if (pick(5) == 0) {
-          return {"RecordConsensus", {{"application_id", id}, {"total_half_points", static_cast<int>(pick(201))}, {"rationale", "c"}}, officer()};
+          return {"RecordConsensus",
+                  {{"application_id", id}, {"total_half_points", static_cast<int>(pick(201))}, {"rationale", "c"}},
+                  officer()};
         }
         return {"FinaliseScore", ref, officer()};
       }
       case Stage::scored:
         if (!module_.state().calls.at(a->call_id).selection_closed.count(a->region)) {
-          return {"RecordSelection", {{"call_id", "AMI-T"}, {"region", a->region}, {"rationale", "classement"}}, officer()};
+          return {
+              "RecordSelection", {{"call_id", "AMI-T"}, {"region", a->region}, {"rationale", "classement"}}, officer()};
         }
         return {"PlaceApplication", ref, officer()};
       case Stage::waiting:
@@ -180,14 +189,16 @@ class Model {
       case Stage::selected:
         if (pick(6) == 0) return {"WithdrawApplication", ref, officer()};
         return {"NotifyDecision", {{"application_id", id}}, officer()};
-      case Stage::withdrawn: break;
+      case Stage::withdrawn:
+        break;
     }
     return random_command();
   }
 
   std::tuple<std::string, boost::json::object, Actor> random_assessment(const std::string& app) {
     auto criterion = [&](bool met) {
-      return met ? boost::json::object{{"met", true}, {"evidence", "pièce"}} : boost::json::object{{"met", false}, {"reason", "non"}};
+      return met ? boost::json::object{{"met", true}, {"evidence", "pièce"}}
+                 : boost::json::object{{"met", false}, {"reason", "non"}};
     };
     const auto* a = module_.state().application(app);
     const bool in_target = a && std::find(kRegions.begin(), kRegions.end(), a->region) != kRegions.end();
@@ -214,7 +225,8 @@ class Model {
                                  {"registration_number", std::to_string(org) + "/2019"},
                                  {"received_at", time::format_utc(received)}};
         if (pick(2)) {
-          d["documents"] = boost::json::array{boost::json::object{{"sha256", std::string(64, 'a')}, {"kind", "legal_file"}, {"name", "f.pdf"}, {"size", 10}}};
+          d["documents"] = boost::json::array{boost::json::object{
+              {"sha256", std::string(64, 'a')}, {"kind", "legal_file"}, {"name", "f.pdf"}, {"size", 10}}};
           d["email_subject"] = "AMI_RC CAP+";
           return {"ReceiveDossier", d, some_officer()};
         }
@@ -223,12 +235,16 @@ class Model {
       }
       case 2:
         return {pick(2) ? "AcceptLateSubmission" : "DeclareInadmissible",
-                {{"application_id", app}, {"reason", "r"}, {"rationale", "r"}}, some_officer()};
-      case 3: return random_assessment(app);
+                {{"application_id", app}, {"reason", "r"}, {"rationale", "r"}},
+                some_officer()};
+      case 3:
+        return random_assessment(app);
       case 4:
-      case 5: return {"AssignEvaluator", {{"application_id", app}, {"evaluator_id", any(kEvaluators)}}, officer()};
+      case 5:
+        return {"AssignEvaluator", {{"application_id", app}, {"evaluator_id", any(kEvaluators)}}, officer()};
       case 6:
-        return {"DeclareConflictOfInterest", {{"application_id", app}, {"conflict", pick(10) == 0}, {"statement", "s"}},
+        return {"DeclareConflictOfInterest",
+                {{"application_id", app}, {"conflict", pick(10) == 0}, {"statement", "s"}},
                 some_evaluator()};
       case 7:
       case 8: {
@@ -241,23 +257,32 @@ class Model {
       }
       case 9:
         return {pick(4) ? "FinaliseScore" : "RecordConsensus",
-                {{"application_id", app}, {"total_half_points", static_cast<int>(pick(201))}, {"rationale", "c"}}, officer()};
-      case 10: return {"RecordSelection", {{"call_id", "AMI-T"}, {"region", any(kRegions)}, {"rationale", "classement"}}, officer()};
+                {{"application_id", app}, {"total_half_points", static_cast<int>(pick(201))}, {"rationale", "c"}},
+                officer()};
+      case 10:
+        return {"RecordSelection",
+                {{"call_id", "AMI-T"}, {"region", any(kRegions)}, {"rationale", "classement"}},
+                officer()};
       case 11: {
         boost::json::object d = {{"application_id", app}, {"rationale", "place libérée"}};
         if (pick(3) == 0) d["place_region"] = any(kRegions);
         return {"SelectApplication", d, officer()};
       }
-      case 12: return {"WithdrawApplication", {{"application_id", app}, {"reason", "désistement"}}, officer()};
-      case 13: return {"NotifyDecision", {{"application_id", app}, {"notified_at", time::format_utc(now_)}}, officer()};
+      case 12:
+        return {"WithdrawApplication", {{"application_id", app}, {"reason", "désistement"}}, officer()};
+      case 13:
+        return {"NotifyDecision", {{"application_id", app}, {"notified_at", time::format_utc(now_)}}, officer()};
       case 14:
         if (pick(2)) {
           return {"FileAppeal",
-                  {{"application_id", app}, {"filed_at", time::format_utc(now_ - std::chrono::hours(pick(2) ? 0 : 24 * 20))}, {"grounds", "g"}},
+                  {{"application_id", app},
+                   {"filed_at", time::format_utc(now_ - std::chrono::hours(pick(2) ? 0 : 24 * 20))},
+                   {"grounds", "g"}},
                   officer()};
         }
         return {"DecideAppeal", {{"application_id", app}, {"upheld", pick(2) == 0}, {"rationale", "r"}}, officer()};
-      default: return {"PlaceApplication", {{"application_id", app}, {"rationale", "après recours"}}, officer()};
+      default:
+        return {"PlaceApplication", {{"application_id", app}, {"rationale", "après recours"}}, officer()};
     }
   }
 
@@ -270,7 +295,8 @@ class Model {
           selected += a.call_id == call_id && a.stage == Stage::selected && a.place_region == region;
         }
         const int recorded = call.selected.count(region) ? call.selected.at(region) : 0;
-        INFO(region << ": " << selected << " selected, " << recorded << " recorded, quota " << call.config.quotas.at(region));
+        INFO(region << ": " << selected << " selected, " << recorded << " recorded, quota "
+                    << call.config.quotas.at(region));
         REQUIRE(selected == recorded);
         REQUIRE(selected <= call.config.quotas.at(region));
 
@@ -284,9 +310,11 @@ class Model {
           const std::int64_t fb = static_cast<std::int64_t>(b.final_score.numerator) * a.final_score.denominator;
           const std::int64_t ra = static_cast<std::int64_t>(a.relevance.numerator) * b.relevance.denominator;
           const std::int64_t rb = static_cast<std::int64_t>(b.relevance.numerator) * a.relevance.denominator;
-          const bool ordered = fa > fb || (fa == fb && (ra > rb || (ra == rb && (a.complete_at < b.complete_at ||
-                                                                                (a.complete_at == b.complete_at &&
-                                                                                 a.application_id < b.application_id)))));
+          const bool ordered =
+              fa > fb ||
+              (fa == fb &&
+               (ra > rb || (ra == rb && (a.complete_at < b.complete_at ||
+                                         (a.complete_at == b.complete_at && a.application_id < b.application_id)))));
           INFO(a.application_id << " ranked before " << b.application_id);
           REQUIRE(ordered);
         }
@@ -334,10 +362,10 @@ TEST_CASE("random AMI histories keep quotas, rankings and selections, and replay
   }
   // The random walk must reach the interesting parts of the process, or it proves little.
   INFO("commands accepted at least once: " << covered.size());
-  for (const char* c : {"ReceiveDossier", "ReceiveForm", "AssessEligibility", "AssignEvaluator", "DeclareConflictOfInterest",
-                        "SubmitScore", "FinaliseScore", "RecordSelection", "SelectApplication", "WithdrawApplication",
-                        "NotifyDecision", "FileAppeal", "DecideAppeal", "PlaceApplication", "RecordConsensus",
-                        "AcceptLateSubmission", "DeclareInadmissible"}) {
+  for (const char* c : {"ReceiveDossier", "ReceiveForm", "AssessEligibility", "AssignEvaluator",
+                        "DeclareConflictOfInterest", "SubmitScore", "FinaliseScore", "RecordSelection",
+                        "SelectApplication", "WithdrawApplication", "NotifyDecision", "FileAppeal", "DecideAppeal",
+                        "PlaceApplication", "RecordConsensus", "AcceptLateSubmission", "DeclareInadmissible"}) {
     INFO(c);
     CHECK(covered.count(c) == 1);
   }

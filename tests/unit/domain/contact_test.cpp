@@ -14,22 +14,29 @@ TEST_CASE("a contact person's data in clear, or sealed for someone else, is refu
   const Actor officer{"u-officer", "programme_officer", ""};
   const auto t = *time::parse_instant("2026-05-20T09:00:00Z");
   REQUIRE(h.run("RegisterOrganisation",
-                {{"organisation_id", "OSC-1"}, {"legal_name", "Association Tamount"}, {"legal_form", "Association"},
-                 {"registration", boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
-                 {"region", "Souss-Massa"}, {"province", "Tiznit"}, {"domains", boost::json::array{}}},
+                {{"organisation_id", "OSC-1"},
+                 {"legal_name", "Association Tamount"},
+                 {"legal_form", "Association"},
+                 {"registration",
+                  boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
+                 {"region", "Souss-Massa"},
+                 {"province", "Tiznit"},
+                 {"domains", boost::json::array{}}},
                 officer, t)
               .is_ok());
   auto attempt = [&](boost::json::value contact) {
-    return h.run("RegisterContactPerson",
-                 {{"person_id", "P-1"}, {"organisation_id", "OSC-1"}, {"role", "présidente"}, {"contact", std::move(contact)}},
-                 officer, t);
+    return h.run(
+        "RegisterContactPerson",
+        {{"person_id", "P-1"}, {"organisation_id", "OSC-1"}, {"role", "présidente"}, {"contact", std::move(contact)}},
+        officer, t);
   };
   auto in_clear = attempt(boost::json::object{{"name", "Fatima Zahra"}});
   REQUIRE(in_clear.status().code() == Code::invalid_argument);
   CHECK(in_clear.status().violations().at(0).path == "/contact");
 
   auto sealed_for = [](const char* subject) {
-    return boost::json::object{{"$sealed", boost::json::object{{"v", 1}, {"subject", subject}, {"nonce", "n"}, {"ciphertext", "c"}}}};
+    return boost::json::object{
+        {"$sealed", boost::json::object{{"v", 1}, {"subject", subject}, {"nonce", "n"}, {"ciphertext", "c"}}}};
   };
   auto other = attempt(sealed_for("person/P-2"));
   REQUIRE(other.status().code() == Code::invalid_argument);

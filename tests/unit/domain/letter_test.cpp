@@ -17,15 +17,23 @@ TEST_CASE("the letter of an ineligible application gives the rationale and the a
   auto t = [](const char* s) { return *time::parse_instant(s); };
   REQUIRE(h.run("OpenCall", ami::cap_2026_call(), officer, t("2026-05-12T09:00:00Z")).is_ok());
   REQUIRE(h.run("RegisterOrganisation",
-                {{"organisation_id", "OSC-1"}, {"legal_name", "Association Tamount"}, {"legal_form", "Association"},
-                 {"registration", boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
-                 {"region", "Souss-Massa"}, {"province", "Tiznit"}, {"domains", boost::json::array{}}},
+                {{"organisation_id", "OSC-1"},
+                 {"legal_name", "Association Tamount"},
+                 {"legal_form", "Association"},
+                 {"registration",
+                  boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
+                 {"region", "Souss-Massa"},
+                 {"province", "Tiznit"},
+                 {"domains", boost::json::array{}}},
                 officer, t("2026-05-20T09:00:00Z"))
               .is_ok());
   for (const char* part : {"ReceiveDossier", "ReceiveForm"}) {
     REQUIRE(h.run(part,
-                  {{"call_id", "AMI-2026"}, {"registration_number", "1/2019"}, {"received_at", "2026-06-20T10:00:00Z"},
-                   {"documents", boost::json::array{}}, {"answers", boost::json::object{}}},
+                  {{"call_id", "AMI-2026"},
+                   {"registration_number", "1/2019"},
+                   {"received_at", "2026-06-20T10:00:00Z"},
+                   {"documents", boost::json::array{}},
+                   {"answers", boost::json::object{}}},
                   officer, t("2026-06-20T11:00:00Z"))
                 .is_ok());
   }
@@ -33,8 +41,10 @@ TEST_CASE("the letter of an ineligible application gives the rationale and the a
   auto yes = boost::json::object{{"met", true}, {"evidence", "récépissé"}};
   REQUIRE(h.run("AssessEligibility",
                 {{"application_id", "APP-0001"},
-                 {"criteria", boost::json::object{{"legally_constituted", yes}, {"target_region", yes},
-                                                  {"community_experience", no("moins d'un an d'activité")}, {"field_of_work", yes}}},
+                 {"criteria", boost::json::object{{"legally_constituted", yes},
+                                                  {"target_region", yes},
+                                                  {"community_experience", no("moins d'un an d'activité")},
+                                                  {"field_of_work", yes}}},
                  {"rationale", "expérience auprès des communautés insuffisante"}},
                 other, t("2026-07-05T10:00:00Z"))
               .is_ok());

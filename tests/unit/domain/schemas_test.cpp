@@ -256,7 +256,9 @@ TEST_CASE("a contact is sent in clear, with a name, and nothing else: the server
   CHECK_FALSE(st.is_ok());
 
   // The event holds only the sealed form.
-  boost::json::object event = {{"person_id", "P-0001"}, {"organisation_id", "OSC-0001"}, {"role", "présidente"},
+  boost::json::object event = {{"person_id", "P-0001"},
+                               {"organisation_id", "OSC-0001"},
+                               {"role", "présidente"},
                                {"contact", object_of(R"({"name": "Fatima Zahra"})")}};
   CHECK_FALSE(schemas().validate_event("ContactPersonRegistered", event).is_ok());
 }

@@ -116,8 +116,9 @@ std::vector<std::string> log_problems(const EventStore& store) {
   }
   auto report = verify_chain(store);
   if (!report.ok()) {
-    problems.push_back("verify_chain: " + (report.first_bad ? "position " + std::to_string(*report.first_bad) + ": " : "") +
-                       report.problem);
+    problems.push_back(
+        "verify_chain: " + (report.first_bad ? "position " + std::to_string(*report.first_bad) + ": " : "") +
+        report.problem);
   }
   return problems;
 }
@@ -328,7 +329,7 @@ TEST_CASE("power cut while appends are running: every acknowledged append surviv
     CHECK(load.failed.empty());  // a power cut is silent: the process sees no error
     REQUIRE(fs->is_cut());
     CHECK(load.acks.size() >= cut_after[round]);  // a writer may have seen its ack just before the cut
-    CHECK(fs->dropped_ops() > 0);  // the cut did drop writes
+    CHECK(fs->dropped_ops() > 0);                 // the cut did drop writes
     const auto dropped = fs->drop_unsynced();
     acked.insert(acked.end(), load.acks.begin(), load.acks.end());
 
@@ -344,12 +345,11 @@ TEST_CASE("power cut while appends are running: every acknowledged append surviv
     for (const auto& a : load.after_cut_acks) gone += a.position > store->head().position;
     lost_after_cut += gone;
     std::cout << "[fault-injection] round " << round << ": cut after " << cut_after[round]
-              << " acks; acknowledged so far " << acked.size() << ", head after reopen "
-              << store->head().position << "; 'acks' seen after the cut " << load.after_cut_acks.size() << " (" << gone
-              << " of them lost); unsynced bytes dropped " << dropped.bytes_dropped << " in "
-              << dropped.files_truncated << " files, files removed " << dropped.files_removed << ", "
-              << fs->file_syncs() << " file syncs and " << fs->dir_syncs() << " directory fsyncs before the cut; "
-              << seconds_since(started) << " s\n";
+              << " acks; acknowledged so far " << acked.size() << ", head after reopen " << store->head().position
+              << "; 'acks' seen after the cut " << load.after_cut_acks.size() << " (" << gone
+              << " of them lost); unsynced bytes dropped " << dropped.bytes_dropped << " in " << dropped.files_truncated
+              << " files, files removed " << dropped.files_removed << ", " << fs->file_syncs() << " file syncs and "
+              << fs->dir_syncs() << " directory fsyncs before the cut; " << seconds_since(started) << " s\n";
   }
   // The cuts bit: some of what the process believed written after a cut is gone.
   CHECK(lost_after_cut > 0);

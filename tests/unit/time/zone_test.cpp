@@ -131,7 +131,7 @@ TEST_CASE("the ambiguous hour of 20 Sep 2026 is refused without an offset") {
   auto r = resolve_local("20/09/2026 01:30", z);
   std::string m(r.status().message());
   CHECK_THAT(m, Catch::Contains("happens twice"));
-  CHECK_THAT(m, Catch::Contains("2026-09-20T01:00:00.000Z"));          // the transition
+  CHECK_THAT(m, Catch::Contains("2026-09-20T01:00:00.000Z"));           // the transition
   CHECK_THAT(m, Catch::Contains("+01:00 (2026-09-20T00:30:00.000Z)"));  // first reading
   CHECK_THAT(m, Catch::Contains("+00:00 (2026-09-20T01:30:00.000Z)"));  // second reading
 }
@@ -241,7 +241,7 @@ TEST_CASE("malformed local times are refused with invalid_argument") {
     auto r = resolve_local(text, z);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().code() == Code::invalid_argument);
-    CHECK_THAT(std::string(r.status().message()), Catch::Contains("local time") || Catch::Contains("does not exist") ||
-                                                      Catch::Contains("leap second"));
+    CHECK_THAT(std::string(r.status().message()),
+               Catch::Contains("local time") || Catch::Contains("does not exist") || Catch::Contains("leap second"));
   }
 }

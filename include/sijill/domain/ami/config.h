@@ -19,9 +19,9 @@ const std::vector<std::string>& morocco_regions();
 
 // One line of the scoring grid.
 struct Criterion {
-  std::string id;        // "relevance"
-  std::string label;     // "Pertinence et ancrage territorial"
-  int max_half_points;   // 60 for 30 points
+  std::string id;       // "relevance"
+  std::string label;    // "Pertinence et ancrage territorial"
+  int max_half_points;  // 60 for 30 points
 
   friend bool operator==(const Criterion&, const Criterion&) = default;
 };
@@ -32,9 +32,9 @@ enum class Reallocation { reallocate, leave_unfilled };
 struct CallConfig {
   std::string call_id;
   std::string title;
-  std::vector<std::string> regions;      // the call's target regions
-  std::vector<Criterion> criteria;       // the grid; the first is the relevance criterion
-  std::map<std::string, int> quotas;     // places per region
+  std::vector<std::string> regions;           // the call's target regions
+  std::vector<Criterion> criteria;            // the grid; the first is the relevance criterion
+  std::map<std::string, int> quotas;          // places per region
   int divergence_threshold_half_points = 40;  // 20 points
   time::Deadline deadline;
   std::vector<std::string> required_documents;  // document kinds

@@ -64,7 +64,7 @@ enum class Stage {
   eligible,      // assessed eligible: evaluation under way
   scored,        // final score recorded
   selected,
-  waiting,       // on its region's waiting list
+  waiting,  // on its region's waiting list
   withdrawn,
 };
 std::string_view to_string(Stage stage);
@@ -82,7 +82,7 @@ struct Application {
   std::string organisation_id;
   std::string registration_number;
   std::string region;
-  std::string place_region;  // the region whose place it holds when selected
+  std::string place_region;          // the region whose place it holds when selected
   std::vector<Submission> dossiers;  // in order received; the last one supersedes
   std::vector<Submission> forms;
   std::optional<time::Instant> complete_at;  // the later of the two effective parts' arrival
@@ -96,10 +96,10 @@ struct Application {
   std::set<std::string> conflicted;               // declared a conflict of interest, in any round
   std::optional<int> consensus_half_points;
   std::optional<Fraction> final_score;
-  Fraction relevance;  // mean of the relevance criterion, for the tie-break
-  std::optional<int> rank;  // in its region's last recorded ranking
-  bool was_selected = false;  // ever selected (never displaced)
-  std::string decision_rationale;  // the rationale of the latest decision on it
+  Fraction relevance;                   // mean of the relevance criterion, for the tie-break
+  std::optional<int> rank;              // in its region's last recorded ranking
+  bool was_selected = false;            // ever selected (never displaced)
+  std::string decision_rationale;       // the rationale of the latest decision on it
   std::uint64_t decision_position = 0;  // the event of its latest decision
   std::optional<time::Instant> notified_at;
   std::uint64_t notified_position = 0;  // the decision event that was notified
@@ -122,8 +122,8 @@ struct Application {
 struct Call {
   CallConfig config;
   int next_application_number = 1;
-  std::map<std::string, int> selected;      // per region: places taken
-  std::set<std::string> selection_closed;   // regions whose first selection is recorded
+  std::map<std::string, int> selected;     // per region: places taken
+  std::set<std::string> selection_closed;  // regions whose first selection is recorded
 
   friend bool operator==(const Call&, const Call&) = default;
 };
