@@ -4,6 +4,7 @@
 
 #include "sijill/importer/runner.h"
 #include "sijill/json/parse.h"
+#include "sijill/processor/command.h"
 
 namespace sijill::importer {
 
@@ -52,20 +53,7 @@ boost::json::object CommandReply::to_json() const {
   return o;
 }
 
-boost::json::object problem_json(const Status& status) {
-  boost::json::object o;
-  o["type"] = "/problems/" + std::string(status.rule());
-  o["title"] = problem_title(status.code());
-  o["status"] = http_status(status.code());
-  o["detail"] = status.message();
-  if (!status.violations().empty()) {
-    boost::json::array errors;
-    for (const auto& v : status.violations())
-      errors.push_back(boost::json::object{{"path", v.path}, {"message", v.message}});
-    o["errors"] = std::move(errors);
-  }
-  return o;
-}
+boost::json::object problem_json(const Status& status) { return processor::problem_document(status); }
 
 Status status_from_problem(int http, std::string_view body) {
   const Code code = code_for_http_status(http);

@@ -22,6 +22,21 @@ store::Hash sha256(std::string_view bytes) {
   return out;
 }
 
+boost::json::object problem_document(const Status& status) {
+  boost::json::object o;
+  o["type"] = "/problems/" + std::string(status.rule());
+  o["title"] = problem_title(status.code());
+  o["status"] = http_status(status.code());
+  o["detail"] = status.message();
+  if (!status.violations().empty()) {
+    boost::json::array errors;
+    for (const auto& v : status.violations())
+      errors.push_back(boost::json::object{{"path", v.path}, {"message", v.message}});
+    o["errors"] = std::move(errors);
+  }
+  return o;
+}
+
 namespace {
 
 time::Instant instant_or(std::string_view text, time::Instant fallback) {

@@ -7,6 +7,7 @@
 
 #include "sijill/json/dom.h"
 #include "sijill/json/parse.h"
+#include "sijill/processor/command.h"
 
 namespace sijill::server {
 
@@ -70,17 +71,7 @@ std::optional<std::uint64_t> parse_if_match(std::string_view v) {
 }  // namespace
 
 ApiResponse problem(const Status& status, std::string route) {
-  boost::json::object o;
-  o["type"] = "/problems/" + std::string(status.rule());
-  o["title"] = problem_title(status.code());
-  o["status"] = http_status(status.code());
-  o["detail"] = status.message();
-  if (!status.violations().empty()) {
-    boost::json::array errors;
-    for (const auto& v : status.violations())
-      errors.push_back(boost::json::object{{"path", v.path}, {"message", v.message}});
-    o["errors"] = std::move(errors);
-  }
+  const auto o = processor::problem_document(status);
   ApiResponse r;
   r.status = http_status(status.code());
   r.content_type = "application/problem+json";

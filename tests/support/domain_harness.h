@@ -21,6 +21,18 @@ struct Committed {
   time::Instant recorded_at;
 };
 
+// RegisterOrganisation data for a CSO in Souss-Massa: OSC-1, registration number 1/2019.
+inline boost::json::object sample_organisation() {
+  return {
+      {"organisation_id", "OSC-1"},
+      {"legal_name", "Association Tamount"},
+      {"legal_form", "Association"},
+      {"registration", boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
+      {"region", "Souss-Massa"},
+      {"province", "Tiznit"},
+      {"domains", boost::json::array{}}};
+}
+
 class DomainHarness {
  public:
   explicit DomainHarness(domain::Module& module) : module_(module) {}

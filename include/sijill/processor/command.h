@@ -45,4 +45,9 @@ struct CommandOutcome {
 // SHA-256 of `bytes` (OpenSSL): the digest of a request body, of a token.
 store::Hash sha256(std::string_view bytes);
 
+// The application/problem+json document (RFC 9457) of a refused call: {"type": "/problems/<rule>",
+// "title", "status", "detail", "errors": [{"path", "message"}]}. The server answers with it; local
+// tools print it.
+boost::json::object problem_document(const Status& status);
+
 }  // namespace sijill::processor

@@ -13,17 +13,7 @@ TEST_CASE("a contact person's data in clear, or sealed for someone else, is refu
   testing::DomainHarness h(m);
   const Actor officer{"u-officer", "programme_officer", ""};
   const auto t = *time::parse_instant("2026-05-20T09:00:00Z");
-  REQUIRE(h.run("RegisterOrganisation",
-                {{"organisation_id", "OSC-1"},
-                 {"legal_name", "Association Tamount"},
-                 {"legal_form", "Association"},
-                 {"registration",
-                  boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
-                 {"region", "Souss-Massa"},
-                 {"province", "Tiznit"},
-                 {"domains", boost::json::array{}}},
-                officer, t)
-              .is_ok());
+  REQUIRE(h.run("RegisterOrganisation", testing::sample_organisation(), officer, t).is_ok());
   auto attempt = [&](boost::json::value contact) {
     return h.run(
         "RegisterContactPerson",

@@ -16,17 +16,7 @@ TEST_CASE("the letter of an ineligible application gives the rationale and the a
   const Actor other{"u-officer2", "programme_officer", ""};
   auto t = [](const char* s) { return *time::parse_instant(s); };
   REQUIRE(h.run("OpenCall", ami::cap_2026_call(), officer, t("2026-05-12T09:00:00Z")).is_ok());
-  REQUIRE(h.run("RegisterOrganisation",
-                {{"organisation_id", "OSC-1"},
-                 {"legal_name", "Association Tamount"},
-                 {"legal_form", "Association"},
-                 {"registration",
-                  boost::json::object{{"authority", "Préfecture"}, {"number", "1/2019"}, {"date", "2019-01-01"}}},
-                 {"region", "Souss-Massa"},
-                 {"province", "Tiznit"},
-                 {"domains", boost::json::array{}}},
-                officer, t("2026-05-20T09:00:00Z"))
-              .is_ok());
+  REQUIRE(h.run("RegisterOrganisation", testing::sample_organisation(), officer, t("2026-05-20T09:00:00Z")).is_ok());
   for (const char* part : {"ReceiveDossier", "ReceiveForm"}) {
     REQUIRE(h.run(part,
                   {{"call_id", "AMI-2026"},
