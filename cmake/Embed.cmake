@@ -1,8 +1,13 @@
 # Embeds files in the binary at build time: sijill_embed(TARGET name FILES a b ...) generates a
 # source that defines sijill::embedded::files(), a map from each path (relative to the project
 # root) to its contents, so that the server needs nothing from the source tree at run time.
+# NAME names that function instead (default `files`): sijill_embed(TARGET t NAME web_files FILES ...)
+# defines sijill::embedded::web_files(), so that several sets can be linked into one binary.
 function(sijill_embed)
-  cmake_parse_arguments(ARG "" "TARGET" "FILES" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGET;NAME" "FILES" ${ARGN})
+  if(NOT ARG_NAME)
+    set(ARG_NAME files)
+  endif()
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_embedded.cpp")
   set(body "")
   foreach(f IN LISTS ARG_FILES)
@@ -16,7 +21,7 @@ function(sijill_embed)
 
 namespace sijill::embedded {
 
-const std::map<std::string_view, std::string_view>& files() {
+const std::map<std::string_view, std::string_view>& ${ARG_NAME}() {
   static const std::map<std::string_view, std::string_view> table = {
 ${body}  };
   return table;

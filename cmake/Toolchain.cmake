@@ -7,13 +7,26 @@ if(CCACHE_PROGRAM)
 endif()
 
 add_library(sijill_warnings INTERFACE)
-target_compile_options(sijill_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local)
+target_compile_options(sijill_warnings INTERFACE -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>)
 if(SIJILL_WERROR)
   target_compile_options(sijill_warnings INTERFACE -Werror)
 endif()
 
 if(SIJILL_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# The fuzz build (tools/fuzz, build/fuzz): clang's libFuzzer with ASan + UBSan, and the
+# assertions of Boost and libstdc++ kept on in the optimised build. Every library is instrumented
+# for coverage; only the fuzz target links libFuzzer's main (tests/fuzz).
+if(SIJILL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SIJILL_FUZZ needs clang (libFuzzer): configure with "
+                        "-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14, as tools/fuzz does")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined -UNDEBUG -D_GLIBCXX_ASSERTIONS)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

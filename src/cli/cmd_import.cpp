@@ -8,8 +8,8 @@
 
 #include "commands.h"
 #include "progress.h"
+#include "sijill/documents/store.h"
 #include "sijill/importer/csv.h"
-#include "sijill/importer/documents.h"
 #include "sijill/importer/import.h"
 #include "sijill/importer/mapping.h"
 #include "sijill/importer/plan.h"
@@ -132,7 +132,7 @@ int import_documents(const ImportArgs& a) {
   for (const auto& file : a.files) {
     boost::json::object entry{{"name", std::filesystem::path(file).filename().string()}};
     if (!online) {
-      importer::DocumentStore documents(a.data);
+      documents::DocumentStore documents(a.data);
       auto doc = documents.put_file(file);
       if (!doc) return fail(file + ": " + std::string(doc.status().message()), kExitFailed);
       entry["sha256"] = doc->sha256;
@@ -142,7 +142,7 @@ int import_documents(const ImportArgs& a) {
     } else {
       auto bytes = importer::read_file(file);
       if (!bytes) return fail(bytes.status().message(), kExitFailed);
-      if (bytes->size() > importer::kMaxDocumentBytes) return fail(file + " is over 50 MiB", kExitFailed);
+      if (bytes->size() > documents::kMaxDocumentBytes) return fail(file + " is over 50 MiB", kExitFailed);
       const auto digest = store::to_hex(processor::sha256(*bytes));
       const std::uint64_t size = bytes->size();
       auto res =
@@ -216,7 +216,7 @@ Command add_import(CLI::App& app) {
   forms->add_option("--call", args->call, "The call the forms answer (AMI-2026)")->required();
   forms->add_option("--mapping", args->mapping, "The mapping file (JSON): which column is which field")->required();
   forms->add_flag("--dry-run", args->dry_run,
-                  "Map and check every row, append nothing (domain rules are not evaluated)");
+                  "Decide every row by the rules as the import would, append nothing");
   forms->add_option("responses", args->csv, "The CSV export")->required();
 
   auto* documents = sub->add_subcommand("documents", "Store files content-addressed (SHA-256) for an application");

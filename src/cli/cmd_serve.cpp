@@ -15,7 +15,9 @@
 #include "sijill/access/access.h"
 #include "sijill/access/policy.h"
 #include "sijill/demo/demo.h"
+#include "sijill/evidence/audit.h"
 #include "sijill/processor/processor.h"
+#include "sijill/projections/projector.h"
 #include "sijill/programme/programme.h"
 #include "sijill/server/hub.h"
 #include "sijill/server/metrics.h"
@@ -160,6 +162,7 @@ Command add_serve(CLI::App& app) {
     std::size_t send_queue_bytes = server::ServerOptions().ws_send_queue_bytes;
     std::size_t message_events = server::ServerOptions().ws_message_events;
     std::size_t header_timeout_ms = static_cast<std::size_t>(server::ServerOptions().header_timeout.count());
+    std::size_t ws_idle_timeout_ms = static_cast<std::size_t>(server::ServerOptions().ws_idle_timeout.count());
   };
   auto args = std::make_shared<Args>();
   auto* sub = app.add_subcommand("serve", "Open the data folder (creating it when empty) and serve it");
@@ -172,8 +175,9 @@ Command add_serve(CLI::App& app) {
                 "selected)");
   sub->add_option("--admin-token-file", args->admin_token_file,
                   "On a folder with no token yet, write the first admin token here (mode 0600) instead of printing it");
-  sub->add_option("--tls-cert", args->tls_cert, "PEM certificate chain (not built yet: use a TLS-terminating proxy)");
-  sub->add_option("--tls-key", args->tls_key, "PEM private key (not built yet)");
+  sub->add_option("--tls-cert", args->tls_cert,
+                  "PEM certificate chain: serve HTTPS and WSS (every connection is TLS; with --tls-key)");
+  sub->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert (unencrypted)");
   sub->add_option("--zoneinfo", args->zoneinfo,
                   "Check the time zone data of this zoneinfo folder instead of the system's (for tests)");
   sub->add_option("--ws-ring-events", args->ring_events, "Recent events the WebSocket hub keeps in memory")
@@ -183,6 +187,9 @@ Command add_serve(CLI::App& app) {
   sub->add_option("--ws-message-events", args->message_events, "Events per WebSocket message at most")->group("Tuning");
   sub->add_option("--header-timeout-ms", args->header_timeout_ms,
                   "Milliseconds a connection has to send a request's headers (also the keep-alive idle limit)")
+      ->group("Tuning");
+  sub->add_option("--ws-idle-timeout-ms", args->ws_idle_timeout_ms,
+                  "Milliseconds a WebSocket may stay silent (the server pings it at half) before it is closed")
       ->group("Tuning");
   return {sub, [args] {
             // Local times are an hour wrong after 20 Sep 2026 on stale zone data: refuse to start.
@@ -200,9 +207,14 @@ Command add_serve(CLI::App& app) {
             options.io_threads = args->io_threads;
             options.tls_cert = args->tls_cert;
             options.tls_key = args->tls_key;
+            if (auto tls = server::Server::check_tls(options); !tls) {  // before the data folder is touched
+              spdlog::error("{}", tls.message());
+              return kExitUsage;
+            }
             options.ws_send_queue_bytes = args->send_queue_bytes;
             options.ws_message_events = std::max<std::size_t>(args->message_events, 1);
             options.header_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->header_timeout_ms, 1));
+            options.ws_idle_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->ws_idle_timeout_ms, 2));
 
             // Block the stop signals before any thread starts, so that only sigwait sees them.
             sigset_t stop;
@@ -249,11 +261,30 @@ Command add_serve(CLI::App& app) {
               spdlog::error("cannot load the log: {}", st.to_string());
               return kExitFailed;
             }
+            // The read models: from the newest checkpoint, then the log's tail; then they follow
+            // every commit on a thread of their own.
+            projections::ProjectorOptions projector_options;
+            projector_options.checkpoint_dir = projections::checkpoint_dir(o.dir);
+            projections::Projector projector(store, projector_options);
+            auto loaded = projector.load();
+            if (!loaded) {
+              spdlog::error("cannot load the read models: {}", loaded.status().to_string());
+              return kExitFailed;
+            }
+            for (const auto& ignored : loaded->ignored) spdlog::warn("read model checkpoint ignored: {}", ignored);
+            spdlog::info("read models at position {} (checkpoint {}, {} events replayed, {} ms)",
+                         projector.current()->position(), loaded->checkpoint, loaded->replayed, loaded->took.count());
+            projector.start();
             server::Metrics metrics;
             server::Hub::Options hub_options;
             hub_options.max_events = std::max<std::size_t>(args->ring_events, 1);
             server::Hub hub(store, hub_options);  // before any write: it follows every commit
-            processor::Processor processor(store, (*programme)->modules());
+            hub.watch_read_models(projector, std::chrono::milliseconds(250));  // dashboards, 4 a second at most
+            // Exports through GET /v1/audit/export are recorded by the server (RecordAuditExport).
+            evidence::AuditModule audit;
+            auto modules = (*programme)->modules();
+            modules.push_back(&audit);
+            processor::Processor processor(store, modules);
             processor.set_batch_observer(
                 [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
                   metrics.observe_batch(calls, records, commit);
@@ -268,8 +299,10 @@ Command add_serve(CLI::App& app) {
               return kExitFailed;
             }
 
+
             server::Services services;
             services.store = &store;
+            services.projections = &projector;
             services.keys = keys->get();
             services.processor = &processor;
             services.commands = specs;
@@ -277,19 +310,23 @@ Command add_serve(CLI::App& app) {
             services.policy = &policy;
             services.hub = &hub;
             services.metrics = &metrics;
+            documents::DocumentStore documents(o.dir);
+            services.documents = &documents;
             auto server = server::Server::start(options, std::move(services));
             if (!server) {
               spdlog::error("{}", server.status().message());
               processor.stop();
               return kExitUsage;
             }
-            spdlog::info("listening on http://{}:{}", options.address, (*server)->port());
+            spdlog::info("listening on {}://{}:{}", options.tls_cert.empty() ? "http" : "https", options.address,
+                         (*server)->port());
 
             int sig = 0;
             sigwait(&stop, &sig);
             spdlog::info("stopping on {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             (*server)->stop();
             processor.stop();
+            projector.stop();  // a checkpoint at the head: the next start replays nothing
             spdlog::info("stopped: head at position {}", store.head().position);
             return kExitOk;
           }};

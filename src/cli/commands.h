@@ -29,6 +29,9 @@ Command add_token(CLI::App& app);
 Command add_command(CLI::App& app);
 Command add_import(CLI::App& app);
 Command add_letter(CLI::App& app);
+Command add_replay(CLI::App& app);
+Command add_rebuild(CLI::App& app);
+Command add_export(CLI::App& app);
 
 // A command run by a local tool (or the server itself), by default as processor::kSystemActor, with the
 // checks the API makes: the spec's schema, personal data sealed, the preparation. `extras` is

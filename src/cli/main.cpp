@@ -8,7 +8,8 @@ int main(int argc, char** argv) {
   const sijill::cli::Command commands[] = {sijill::cli::add_serve(app),   sijill::cli::add_verify(app),
                                            sijill::cli::add_log(app),     sijill::cli::add_token(app),
                                            sijill::cli::add_command(app), sijill::cli::add_import(app),
-                                           sijill::cli::add_letter(app)};
+                                           sijill::cli::add_letter(app),  sijill::cli::add_replay(app),
+                                           sijill::cli::add_rebuild(app), sijill::cli::add_export(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

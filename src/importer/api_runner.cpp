@@ -103,6 +103,44 @@ Result<CommandReply> ApiRunner::run(const std::string& name, const std::string& 
   return out;
 }
 
+Result<DryRunReply> ApiRunner::dry_run(const std::string& name, const std::string& body, const RunOptions& options) {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + token_},
+                                                              {"Content-Type", "application/json"}};
+  if (options.idempotency_key) headers.emplace_back("Idempotency-Key", *options.idempotency_key);
+  if (options.if_match) headers.emplace_back("If-Match", "\"" + std::to_string(*options.if_match) + "\"");
+  auto res = server::http_request(base_url_, "POST", "/v1/commands/" + name + "?dry_run=true", headers, body);
+  if (!res) return res.status();
+  if (res->status == 201) {
+    return Status::internal("the server at " + base_url_ + " ran " + name +
+                            " instead of a dry run: it does not know ?dry_run=true (upgrade it)");
+  }
+  if (res->status != 200) return status_from_problem(res->status, res->body);
+  auto reply = parse_object(res->body);
+  if (!reply) return reply.status();
+  const auto* dry = reply->if_contains("dry_run");
+  if (dry == nullptr || !dry->is_bool() || !dry->get_bool()) {
+    return Status::unavailable("the server at " + base_url_ + " does not do dry runs (POST ...?dry_run=true)");
+  }
+  DryRunReply out;
+  const auto* replayed = reply->if_contains("replayed");
+  out.replayed = replayed != nullptr && replayed->is_bool() && replayed->get_bool();
+  if (const auto* events = reply->if_contains("events"); events != nullptr && events->is_array()) {
+    for (const auto& e : events->get_array()) {
+      if (!e.is_object()) continue;
+      const auto& o = e.get_object();
+      if (out.replayed) {
+        out.first_events.push_back(
+            {u64_of(o, "position"), text_of(o, "stream"), u64_of(o, "version"), text_of(o, "type")});
+        continue;
+      }
+      const auto* data = o.if_contains("data");
+      out.events.push_back({text_of(o, "stream"), text_of(o, "type"),
+                            data != nullptr && data->is_object() ? data->get_object() : boost::json::object()});
+    }
+  }
+  return out;
+}
+
 Result<boost::json::object> ApiRunner::event_data(std::string_view stream, std::uint64_t version) {
   auto page = get(base_url_, token_,
                   "/v1/streams/" + std::string(stream) + "?from_version=" + std::to_string(version) + "&limit=1");

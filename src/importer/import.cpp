@@ -96,7 +96,11 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
   std::map<std::pair<std::string, time::Instant>, std::string> forms;  // (number, received_at) -> application
   for (const auto& f : *recorded) forms.emplace(std::pair{f.registration_number, f.received_at}, f.application_id);
   std::map<std::string, std::size_t> registered_on_line;  // organisations registered by this import
-  std::set<std::string> persons_planned;                  // dry run: contact persons it would register
+  // A dry run: the contact persons earlier rows would register; through a server (its dry runs
+  // do not see one another), also the organisations and forms, by registration number.
+  std::set<std::string> persons_planned;
+  std::set<std::string> organisations_pending;
+  std::set<std::string> forms_pending;
 
   // Plan every row, and check its commands against their schemas.
   std::vector<RowPlan> plans;
@@ -150,65 +154,65 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
     ++done;
 
     const auto known = organisations->find(plan.registration_number);
-    if (options.dry_run) {
-      row.outcome = RowOutcome::valid;
-      if (known != organisations->end()) {
-        row.organisation_id = known->second;
-        row.notes.push_back("organisation " + known->second + " is registered already");
-      } else if (auto by = registered_on_line.find(plan.registration_number); by != registered_on_line.end()) {
-        row.notes.push_back("organisation " + plan.organisation_id + " would be registered by line " +
-                            std::to_string(by->second) + " of this file");
-      } else {
-        row.notes.push_back("would register the organisation " + plan.organisation_id);
-        registered_on_line[plan.registration_number] = row.line;
-      }
-      if (plan.register_contact_person) {
-        auto person = runner.has_stream("person/" + plan.person_id);
-        if (!person) return person.status();
-        if (*person) {
-          row.notes.push_back("contact person " + plan.person_id + " is registered already");
-        } else if (!persons_planned.insert(plan.person_id).second) {
-          row.notes.push_back("contact person " + plan.person_id + " would be registered by an earlier row");
-        } else {
-          row.notes.push_back("would register the contact person " + plan.person_id);
-        }
-      }
-      if (auto seen = forms.find({plan.registration_number, plan.received_at}); seen != forms.end()) {
-        row.notes.push_back("already imported: a form of this organisation with this submission time is recorded in " +
-                            seen->second);
-      } else {
-        row.notes.push_back("would record the form received " + plan.submitted_local + " (" + row.received_at + ")");
-      }
-      continue;
-    }
+    // A dry run through a server decides each command against what is recorded: the commands
+    // that need an organisation this dry run would register cannot be decided.
+    const bool apart = options.dry_run && !runner.dry_runs_chain();
 
     RunOptions run;
     run.correlation_id = options.correlation_id;
+    std::optional<boost::json::object> form_data;  // a dry run: the data of the FormReceived it would append
     auto send = [&](const PlannedCommand& c, std::optional<std::uint64_t> if_match = std::nullopt) {
       run.idempotency_key = c.idempotency_key;
       run.if_match = if_match;
-      auto reply = runner.run(c.name, boost::json::serialize(c.body), run);
-      if (reply && !reply->replayed) row.appended += reply->events.size();
+      const auto body = boost::json::serialize(c.body);
+      Result<CommandReply> reply = Status::internal("not run");
+      if (options.dry_run) {
+        auto dry = runner.dry_run(c.name, body, run);
+        if (dry) {
+          CommandReply r;
+          r.replayed = dry->replayed;
+          r.events = std::move(dry->first_events);
+          for (auto& e : dry->events) {
+            r.events.push_back({0, e.stream, 0, e.type});
+            if (e.type == "FormReceived") form_data = std::move(e.data);
+          }
+          if (!r.replayed) row.would_append += dry->events.size();
+          reply = std::move(r);
+        } else {
+          reply = dry.status();
+        }
+      } else {
+        reply = runner.run(c.name, body, run);
+        if (reply && !reply->replayed) row.appended += reply->events.size();
+      }
       if (!reply && stops_import(reply.status().code())) report.stopped = reply.status();
       return reply;
     };
+    const std::string would = options.dry_run ? "would be " : "";
 
     // 1. The organisation.
     std::string organisation_id;
     if (known != organisations->end()) {
       organisation_id = known->second;
       auto by = registered_on_line.find(plan.registration_number);
-      row.notes.push_back(
-          "organisation " + organisation_id + " already registered" +
-          (by != registered_on_line.end() ? " (line " + std::to_string(by->second) + " of this file)" : std::string()));
+      if (options.dry_run && by != registered_on_line.end()) {
+        row.notes.push_back("organisation " + organisation_id + " would be registered by line " +
+                            std::to_string(by->second) + " of this file");
+      } else {
+        row.notes.push_back("organisation " + organisation_id + " already registered" +
+                            (by != registered_on_line.end() ? " (line " + std::to_string(by->second) + " of this file)"
+                                                            : std::string()));
+      }
     } else {
       auto reply = send(plan.register_organisation);
       if (reply) {
         organisation_id = plan.organisation_id;
-        row.notes.push_back("organisation " + organisation_id +
-                            (reply->replayed ? " already registered (this row, imported before)" : " registered"));
+        row.notes.push_back(
+            "organisation " + organisation_id +
+            (reply->replayed ? " already registered (this row, imported before)" : " " + would + "registered"));
         (*organisations)[plan.registration_number] = organisation_id;
         registered_on_line[plan.registration_number] = row.line;
+        if (apart && !reply->replayed) organisations_pending.insert(plan.registration_number);
       } else if (reply.status().code() == Code::conflict) {
         // Registered meanwhile, or under another id: read the register again.
         auto again = runner.organisations();
@@ -231,6 +235,11 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
       }
     }
     row.organisation_id = organisation_id;
+    const bool organisation_pending = organisations_pending.count(plan.registration_number) > 0;
+    const std::string not_decided =
+        " (not decided: the server decides each command of a dry run against what is "
+        "recorded, and organisation " +
+        organisation_id + " is not registered yet)";
 
     // 2. The contact person (sealed by the command path).
     bool has_person = false;
@@ -245,15 +254,21 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
       }
       has_person = *exists;
     }
-    if (plan.register_contact_person && has_person) {
+    if (plan.register_contact_person && persons_planned.count(plan.person_id) > 0) {
+      row.notes.push_back("contact person " + plan.person_id + " would be registered by an earlier row");
+    } else if (plan.register_contact_person && has_person) {
       row.notes.push_back("contact person " + plan.person_id + " already registered (not registered again)");
+    } else if (plan.register_contact_person && organisation_pending) {
+      row.notes.push_back("contact person " + plan.person_id + " would be registered" + not_decided);
+      persons_planned.insert(plan.person_id);
     } else if (plan.register_contact_person) {
       auto& person = *plan.register_contact_person;
       auto reply = send(person);
       if (reply) {
         row.notes.push_back("contact person " + plan.person_id +
                             (reply->replayed ? " already registered (this row, imported before)"
-                                             : " registered (personal data sealed)"));
+                                             : " " + would + "registered (personal data sealed)"));
+        if (options.dry_run && !reply->replayed) persons_planned.insert(plan.person_id);
       } else if (reply.status().code() == Code::conflict) {
         row.notes.push_back("contact person " + plan.person_id + " already registered (not registered again)");
       } else {
@@ -265,6 +280,16 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
     }
 
     // 3. The form.
+    if (organisation_pending) {
+      row.outcome = RowOutcome::valid;
+      row.notes.push_back("the form would be recorded" + not_decided);
+      continue;
+    }
+    if (apart && forms_pending.count(plan.registration_number) > 0) {
+      row.notes.push_back(
+          "an earlier row of this file would record a form of this organisation first: the server decides this "
+          "one without it (late and superseding as if it came first)");
+    }
     const std::pair key{plan.registration_number, plan.received_at};
     const auto seen = forms.find(key);
     auto reply = send(plan.receive_form, seen != forms.end() ? std::optional<std::uint64_t>(0) : std::nullopt);
@@ -294,10 +319,14 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
       continue;
     }
     row.application_id = form_event->stream.substr(form_event->stream.find('/') + 1);
-    auto data = runner.event_data(form_event->stream, form_event->version);
+    // What was recorded, or, in a dry run, what would be.
+    auto data = form_data && !reply->replayed ? Result<boost::json::object>(std::move(*form_data))
+                                              : runner.event_data(form_event->stream, form_event->version);
     if (!data) {
       report.stopped = data.status();
-      row.outcome = reply->replayed ? RowOutcome::already_imported : RowOutcome::imported;
+      row.outcome = reply->replayed   ? RowOutcome::already_imported
+                    : options.dry_run ? RowOutcome::valid
+                                      : RowOutcome::imported;
       continue;
     }
     row.application_id = text_of(*data, "application_id");
@@ -307,10 +336,13 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
     if (reply->replayed) {
       row.outcome = RowOutcome::already_imported;
     } else {
-      row.outcome = *row.supersedes ? RowOutcome::superseding : RowOutcome::imported;
+      row.outcome = options.dry_run   ? RowOutcome::valid
+                    : *row.supersedes ? RowOutcome::superseding
+                                      : RowOutcome::imported;
       if (!*row.effective) {
-        row.notes.push_back("a late resubmission: recorded, but the form received on time still counts");
+        row.notes.push_back("a late resubmission: " + would + "recorded, but the form received on time still counts");
       }
+      if (apart) forms_pending.insert(plan.registration_number);
     }
     forms.emplace(key, row.application_id);
   }
@@ -329,10 +361,16 @@ std::size_t ImportReport::appended() const {
   return n;
 }
 
+std::size_t ImportReport::would_append() const {
+  std::size_t n = 0;
+  for (const auto& r : rows) n += r.would_append;
+  return n;
+}
+
 bool ImportReport::all_in() const {
   if (stopped) return false;
   return std::all_of(rows.begin(), rows.end(), [&](const RowReport& r) {
-    if (dry_run) return r.outcome == RowOutcome::valid;
+    if (dry_run) return r.outcome == RowOutcome::valid || r.outcome == RowOutcome::already_imported;
     return r.outcome == RowOutcome::imported || r.outcome == RowOutcome::superseding ||
            r.outcome == RowOutcome::already_imported;
   });
@@ -370,6 +408,7 @@ boost::json::object ImportReport::to_json() const {
       o["errors"] = std::move(errors);
     }
     o["appended"] = r.appended;
+    if (dry_run) o["would_append"] = r.would_append;
     list.push_back(std::move(o));
   }
   boost::json::object summary{{"rows", rows.size()},
@@ -380,10 +419,11 @@ boost::json::object ImportReport::to_json() const {
                               {"valid", count(RowOutcome::valid)},
                               {"not_run", count(RowOutcome::not_run)},
                               {"events_appended", appended()}};
+  if (dry_run) summary["events_would_append"] = would_append();
   return {{"format", format},
           {"call_id", call_id},
           {"dry_run", dry_run},
-          {"domain_rules_evaluated", !dry_run},
+          {"domain_rules_evaluated", true},
           {"rows", std::move(list)},
           {"summary", std::move(summary)},
           {"stopped", stopped ? boost::json::value(problem_json(*stopped)) : boost::json::value(nullptr)}};
@@ -408,6 +448,10 @@ std::string ImportReport::to_text() const {
         break;
       case RowOutcome::valid:
         out << "valid (dry run)";
+        if (!r.application_id.empty()) {
+          out << ", would be recorded in " << r.application_id << (r.supersedes.value_or(false) ? ", superseding" : "");
+        }
+        if (r.late) out << ", late: " << (*r.late ? "true" : "false");
         break;
       case RowOutcome::not_run:
         out << "not run (the import stopped)";
@@ -427,10 +471,12 @@ std::string ImportReport::to_text() const {
     for (const auto& n : r.notes) out << "    " << n << "\n";
   }
   if (stopped) out << "stopped: " << stopped->to_string() << "\n";
-  out << (dry_run ? "dry run, nothing appended (domain rules not evaluated): " : "summary: ") << rows.size()
-      << " rows: ";
+  out << (dry_run ? "dry run, nothing appended: " : "summary: ") << rows.size() << " rows: ";
   if (dry_run) {
-    out << count(RowOutcome::valid) << " valid, " << count(RowOutcome::refused) << " refused";
+    out << count(RowOutcome::valid) << " valid, " << count(RowOutcome::already_imported) << " already imported, "
+        << count(RowOutcome::refused) << " refused";
+    if (count(RowOutcome::not_run) > 0) out << ", " << count(RowOutcome::not_run) << " not run";
+    out << "; " << would_append() << " events would be appended";
   } else {
     out << count(RowOutcome::imported) << " imported, " << count(RowOutcome::superseding) << " superseding, "
         << count(RowOutcome::already_imported) << " already imported, " << count(RowOutcome::refused) << " refused";

@@ -56,10 +56,58 @@ struct LocalRunner::Impl {
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<store::KeyStore> keys;
   std::unique_ptr<programme::Programme> programme;
-  std::unique_ptr<processor::Processor> processor;
+  std::unique_ptr<processor::Processor> processor;  // a writing runner
+  std::unique_ptr<processor::DryRun> dry;           // a read-only runner: the dry runs' working copy
 
   ~Impl() {
     if (processor) processor->stop();
+  }
+
+  // The API's path up to the processor: the command's spec, the role, the body (JSON within the
+  // API's limits, an object, the command's schema), personal data sealed (a dry run: a
+  // stand-in, no key created), the spec's preparation (its extras into `extras`).
+  Result<processor::CommandCall> call_of(const std::string& name, const std::string& body, const RunOptions& options,
+                                         bool dry_run, boost::json::object& extras) {
+    const processor::CommandSpec* spec = nullptr;
+    for (const auto& s : programme->command_specs()) {
+      if (s.name == name) spec = &s;
+    }
+    if (spec == nullptr || (processor && !processor->knows(name))) {
+      return Status::not_found("unknown command '" + name + "'");
+    }
+    if (system && name != "RegisterUser") {
+      return Status::permission_denied("a folder with no user yet accepts only the first admin's RegisterUser");
+    }
+    if (!system && !policy.may_run(actor, *spec)) {
+      return Status::permission_denied("the role " + actor.role + " may not run " + name);
+    }
+    auto doc = json::parse(body);
+    if (!doc) return doc.status();
+    boost::system::error_code ec;
+    auto value = boost::json::parse(json::to_json(doc->root()), ec);
+    if (ec || !value.is_object())
+      return Status::invalid_argument("the body must be a JSON object", {{"", "must be an object"}});
+    if (auto valid = validate_command(*spec, value.get_object()); !valid) return valid;
+
+    processor::CommandCall call;
+    call.name = name;
+    call.body = body;
+    call.data = std::move(value.get_object());
+    call.actor = actor;
+    call.idempotency_key = options.idempotency_key;
+    call.if_match = options.if_match;
+    call.correlation_id = options.correlation_id;
+    if (spec->personal) {
+      auto sealed = dry_run ? processor::stand_in_for_personal_data(*spec->personal, call.data)
+                            : processor::seal_personal_data(*spec->personal, call.data, *keys);
+      if (!sealed) return sealed;
+    }
+    if (spec->prepare) {
+      auto prepared = spec->prepare(call.data);
+      if (!prepared) return prepared.status();
+      extras = std::move(prepared).value();
+    }
+    return call;
   }
 };
 
@@ -92,9 +140,15 @@ Result<std::unique_ptr<LocalRunner>> LocalRunner::open(const LocalOptions& optio
   auto programme = programme::Programme::create();
   if (!programme) return programme.status();
   impl->programme = std::move(programme).value();
-  // The processor feeds the log to the modules; a read-only runner never submits to it.
-  impl->processor = std::make_unique<processor::Processor>(*impl->store, impl->programme->modules());
-  if (auto st = impl->processor->start(); !st) return st;
+  if (options.read_only) {
+    // The log fed to the modules, which then evolve with each dry run: nothing is written.
+    if (auto st = processor::replay(*impl->store, impl->programme->modules()); !st) return st;
+    impl->dry = std::make_unique<processor::DryRun>(*impl->store, impl->programme->modules());
+  } else {
+    // The processor feeds the log to the modules.
+    impl->processor = std::make_unique<processor::Processor>(*impl->store, impl->programme->modules());
+    if (auto st = impl->processor->start(); !st) return st;
+  }
 
   if (options.first_admin) {
     if (impl->programme->access().user_count() > 0) {
@@ -136,49 +190,30 @@ Result<CommandReply> LocalRunner::run(const std::string& name, const std::string
   auto& d = *impl_;
   if (d.options.read_only)
     return Status::unavailable("the data folder is open read-only (a dry run): nothing is written");
-  const processor::CommandSpec* spec = nullptr;
-  for (const auto& s : d.programme->command_specs()) {
-    if (s.name == name) spec = &s;
-  }
-  if (spec == nullptr || !d.processor->knows(name)) return Status::not_found("unknown command '" + name + "'");
-  if (d.system && name != "RegisterUser") {
-    return Status::permission_denied("a folder with no user yet accepts only the first admin's RegisterUser");
-  }
-  if (!d.system && !d.policy.may_run(d.actor, *spec)) {
-    return Status::permission_denied("the role " + d.actor.role + " may not run " + name);
-  }
-  // The body: JSON within the API's limits, an object, then the command's schema.
-  auto doc = json::parse(body);
-  if (!doc) return doc.status();
-  boost::system::error_code ec;
-  auto value = boost::json::parse(json::to_json(doc->root()), ec);
-  if (ec || !value.is_object())
-    return Status::invalid_argument("the body must be a JSON object", {{"", "must be an object"}});
-  if (auto valid = validate_command(*spec, value.get_object()); !valid) return valid;
-
-  processor::CommandCall call;
-  call.name = name;
-  call.body = body;
-  call.data = std::move(value.get_object());
-  call.actor = d.actor;
-  call.idempotency_key = options.idempotency_key;
-  call.if_match = options.if_match;
-  call.correlation_id = options.correlation_id;
-  if (spec->personal) {
-    if (auto sealed = processor::seal_personal_data(*spec->personal, call.data, *d.keys); !sealed) return sealed;
-  }
   CommandReply reply;
-  if (spec->prepare) {
-    auto extras = spec->prepare(call.data);
-    if (!extras) return extras.status();
-    reply.extras = std::move(extras).value();
-  }
-  auto outcome = d.processor->run(std::move(call));
+  auto call = d.call_of(name, body, options, false, reply.extras);
+  if (!call) return call.status();
+  auto outcome = d.processor->run(std::move(call).value());
   if (!outcome) return outcome.status();
   reply.position = outcome->position;
   reply.events = std::move(outcome->events);
   reply.replayed = outcome->replayed;
   if (reply.replayed) reply.extras.clear();  // shown once, as the API does
+  return reply;
+}
+
+Result<DryRunReply> LocalRunner::dry_run(const std::string& name, const std::string& body, const RunOptions& options) {
+  auto& d = *impl_;
+  if (!d.dry) return Status::internal("a dry run needs the data folder opened read-only");
+  boost::json::object extras;  // not shown: a dry run creates nothing (no token)
+  auto call = d.call_of(name, body, options, true, extras);
+  if (!call) return call.status();
+  auto outcome = d.dry->decide(*call);
+  if (!outcome) return outcome.status();
+  DryRunReply reply;
+  reply.events = std::move(outcome->events);
+  reply.replayed = outcome->replayed;
+  reply.first_events = std::move(outcome->first.events);
   return reply;
 }
 
@@ -189,7 +224,10 @@ Result<boost::json::object> LocalRunner::event_data(std::string_view stream, std
   return record_data(records->front());
 }
 
-Result<bool> LocalRunner::has_stream(std::string_view stream) { return impl_->store->stream_version(stream) > 0; }
+Result<bool> LocalRunner::has_stream(std::string_view stream) {
+  if (impl_->dry) return impl_->dry->stream_version(stream) > 0;  // with what earlier dry runs would append
+  return impl_->store->stream_version(stream) > 0;
+}
 
 Result<std::map<std::string, std::string>> LocalRunner::organisations() {
   return impl_->programme->ami().state().organisation_by_registration;

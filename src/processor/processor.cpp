@@ -7,9 +7,14 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
+
+#include "sijill/util/utf8.h"
 
 namespace sijill::processor {
 
@@ -27,11 +32,13 @@ boost::json::object problem_document(const Status& status) {
   o["type"] = "/problems/" + std::string(status.rule());
   o["title"] = problem_title(status.code());
   o["status"] = http_status(status.code());
-  o["detail"] = status.message();
+  // Messages may quote input that is not UTF-8 (a percent-decoded command name or path); the
+  // document must stay JSON, which is UTF-8 (RFC 8259).
+  o["detail"] = to_valid_utf8(status.message());
   if (!status.violations().empty()) {
     boost::json::array errors;
     for (const auto& v : status.violations())
-      errors.push_back(boost::json::object{{"path", v.path}, {"message", v.message}});
+      errors.push_back(boost::json::object{{"path", to_valid_utf8(v.path)}, {"message", to_valid_utf8(v.message)}});
     o["errors"] = std::move(errors);
   }
   return o;
@@ -72,6 +79,57 @@ Status feed(const store::Record& r, const std::vector<domain::Module*>& modules)
   e.data = &data->get_object();
   for (auto* m : modules) m->evolve(e);
   return Status::ok();
+}
+
+using Owners = std::unordered_map<std::string, domain::Module*>;
+
+// A call decided, nothing staged yet.
+struct Decided {
+  std::optional<store::AppendResult> repeat;  // an idempotent repeat: its first result, not decided again
+  std::optional<store::IdempotencyKey> key;
+  domain::Decision decision;
+};
+
+using RepeatOf = std::function<Result<std::optional<store::AppendResult>>(const store::IdempotencyKey&)>;
+using VersionOf = std::function<std::uint64_t(std::string_view stream)>;
+
+// The steps that a real run and a dry run share, staging nothing: the module that owns the
+// command, the idempotency key (`repeat_of`), the decision, If-Match (`version_of`).
+Result<Decided> decide_call(const Owners& owners, const CommandCall& call, const domain::CommandContext& context,
+                            const RepeatOf& repeat_of, const VersionOf& version_of) {
+  auto owner = owners.find(call.name);
+  if (owner == owners.end()) return Status::not_found("unknown command " + call.name);
+  Decided out;
+  if (call.idempotency_key) {
+    out.key = store::IdempotencyKey{call.actor.id, call.name, *call.idempotency_key, sha256(call.body)};
+    auto repeat = repeat_of(*out.key);
+    if (!repeat) return repeat.status();
+    if (*repeat) {
+      out.repeat = std::move(**repeat);
+      return out;
+    }
+  }
+  auto decision = owner->second->decide(call.name, call.data, context);
+  if (!decision) return decision.status();
+  if (decision->events.empty()) return Status::internal(call.name + " decided no event");
+  if (call.if_match) {
+    const auto& target = decision->target_stream;
+    if (target.empty()) return Status::invalid_argument(call.name + " has no target stream: If-Match does not apply");
+    // The store checks it again when staging; the same words either way.
+    if (const auto actual = version_of(target); actual != *call.if_match) {
+      return Status::version_mismatch("stream " + target + " is at version " + std::to_string(actual) + ", not " +
+                                      std::to_string(*call.if_match));
+    }
+  }
+  out.decision = std::move(decision).value();
+  return out;
+}
+
+DryRunOutcome replayed_outcome(const store::AppendResult& first) {
+  DryRunOutcome o;
+  o.replayed = true;
+  o.first = first;
+  return o;
 }
 
 }  // namespace
@@ -116,45 +174,26 @@ struct Processor::Impl {
     for (auto* m : modules) m->evolve(e);
   }
 
-  // Is the call an idempotent repeat? The first result (replayed), std::nullopt when the key is
-  // new, or the store's error (conflict: another body; invalid_argument; unavailable).
-  Result<std::optional<store::AppendResult>> check_repeat(store::Batch& batch, const CommandCall&,
-                                                          const store::IdempotencyKey& key) {
-    return batch.repeat_of(key);
-  }
-
   // Runs one call against the batch; returns what to answer once the batch is committed.
   Result<CommandOutcome> decide_and_stage(store::Batch& batch, const CommandCall& call) {
     if (failed.load()) return Status::unavailable("storage failed earlier; the server refuses writes until restarted");
-    auto owner = owners.find(call.name);
-    if (owner == owners.end()) return Status::not_found("unknown command " + call.name);
-
-    std::optional<store::IdempotencyKey> key;
-    if (call.idempotency_key) {
-      key = store::IdempotencyKey{call.actor.id, call.name, *call.idempotency_key, sha256(call.body)};
-      auto repeat = check_repeat(batch, call, *key);
-      if (!repeat) return repeat.status();
-      if (*repeat) {
-        auto& first = **repeat;
-        return CommandOutcome{first.position, std::move(first.events), std::move(first.recorded_at), true};
-      }
-    }
-
     domain::CommandContext context{call.actor, now(), boost::uuids::to_string(uuids())};
-    auto decision = owner->second->decide(call.name, call.data, context);
-    if (!decision) return decision.status();
-    if (decision->events.empty()) return Status::internal(call.name + " decided no event");
+    auto decided = decide_call(
+        owners, call, context, [&](const store::IdempotencyKey& k) { return batch.repeat_of(k); },
+        [&](std::string_view stream) { return batch.stream_version(stream); });
+    if (!decided) return decided.status();
+    if (decided->repeat) {
+      auto& first = *decided->repeat;
+      return CommandOutcome{first.position, std::move(first.events), std::move(first.recorded_at), true};
+    }
+    const auto& key = decided->key;
+    auto& decision = decided->decision;
 
     store::AppendRequest request;
     request.idempotency = key;
-    if (call.if_match) {
-      if (decision->target_stream.empty()) {
-        return Status::invalid_argument(call.name + " has no target stream: If-Match does not apply");
-      }
-      request.expected.push_back({decision->target_stream, *call.if_match});
-    }
-    request.events.reserve(decision->events.size());
-    for (auto& e : decision->events) {
+    if (call.if_match) request.expected.push_back({decision.target_stream, *call.if_match});
+    request.events.reserve(decision.events.size());
+    for (auto& e : decision.events) {
       store::EventDraft d;
       d.stream = std::move(e.stream);
       d.type = std::move(e.type);
@@ -178,6 +217,21 @@ struct Processor::Impl {
     }
     batch_records += request.events.size();
     return CommandOutcome{staged->position, std::move(staged->events), std::move(staged->recorded_at), false};
+  }
+
+  // A dry run against the batch: decided as decide_and_stage() would, nothing staged or evolved.
+  Result<DryRunOutcome> decide_only(const store::Batch& batch, const CommandCall& call) {
+    if (failed.load()) return Status::unavailable("storage failed earlier; the server refuses writes until restarted");
+    domain::CommandContext context{call.actor, now(), boost::uuids::to_string(uuids())};
+    auto decided = decide_call(
+        owners, call, context, [&](const store::IdempotencyKey& k) { return batch.repeat_of(k); },
+        [&](std::string_view stream) { return batch.stream_version(stream); });
+    if (!decided) return decided.status();
+    if (decided->repeat) return replayed_outcome(*decided->repeat);
+    DryRunOutcome out;
+    out.events = std::move(decided->decision.events);
+    out.target_stream = std::move(decided->decision.target_stream);
+    return out;
   }
 };
 
@@ -256,6 +310,32 @@ Result<CommandOutcome> Processor::run(CommandCall call) {
   return future.get();
 }
 
+void Processor::dry_run(CommandCall call, DryRunDone done) {
+  auto& d = *impl_;
+  if (d.failed.load()) {
+    done(Status::unavailable("storage failed earlier; the server refuses writes until restarted"));
+    return;
+  }
+  if (!d.committer || d.stopped.load()) {
+    done(Status::unavailable("the server is shutting down; retry later"));
+    return;
+  }
+  auto shared_call = std::make_shared<CommandCall>(std::move(call));
+  auto shared_done = std::make_shared<DryRunDone>(std::move(done));
+  bool queued = d.committer->submit([&d, shared_call, shared_done](store::Batch& batch) {
+    auto answer = std::make_shared<Result<DryRunOutcome>>(d.decide_only(batch, *shared_call));
+    return [answer, shared_done](const Status& commit) {
+      if (!commit) {
+        (*shared_done)(Status::unavailable("storage failed while committing (" + std::string(commit.message()) +
+                                           "); the dry run's answer is unknown: retry later"));
+        return;
+      }
+      (*shared_done)(std::move(*answer));
+    };
+  });
+  if (!queued) (*shared_done)(Status::unavailable("the server is shutting down; retry later"));
+}
+
 bool Processor::knows(std::string_view command) const {
   return impl_->owners.find(std::string(command)) != impl_->owners.end();
 }
@@ -270,6 +350,101 @@ void Processor::set_batch_observer(BatchObserver observer) { impl_->observer = s
 ProcessorStats Processor::stats() const {
   const auto& d = *impl_;
   return {d.batches.load(), d.calls.load(), d.accepted.load(), d.replayed.load(), d.refused.load(), d.failed.load()};
+}
+
+struct DryRun::Impl {
+  store::EventStore& store;
+  std::vector<domain::Module*> modules;
+  ProcessorOptions options;
+  Owners owners;
+  Status setup;                           // two modules claiming one command
+  std::optional<store::Batch> committed;  // never staged into: the log's idempotency keys and versions
+  std::map<std::string, std::uint64_t, std::less<>> versions;  // streams the dry run wrote to
+  struct Used {
+    store::Hash digest;
+    store::AppendResult result;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Used> keys;  // (user, command, key)
+  std::uint64_t next_position = 0;
+  time::Instant last_recorded_at{};
+  boost::uuids::random_generator uuids;
+
+  Impl(store::EventStore& s, std::vector<domain::Module*> m, ProcessorOptions o)
+      : store(s), modules(std::move(m)), options(std::move(o)) {}
+
+  time::Instant now() const {
+    if (options.clock) return options.clock();
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  }
+
+  std::uint64_t version_of(std::string_view stream) const {
+    if (auto it = versions.find(stream); it != versions.end()) return it->second;
+    return committed->stream_version(stream);
+  }
+
+  Result<std::optional<store::AppendResult>> repeat_of(const store::IdempotencyKey& k) const {
+    if (auto it = keys.find({k.user, k.command, k.key}); it != keys.end()) {
+      if (it->second.digest != k.body_digest) {
+        return Status::conflict("idempotency key '" + k.key + "' was already used for " + k.command +
+                                " with a different body");
+      }
+      auto r = it->second.result;
+      r.replayed = true;
+      return std::optional<store::AppendResult>(std::move(r));
+    }
+    return committed->repeat_of(k);
+  }
+};
+
+DryRun::DryRun(store::EventStore& store, std::vector<domain::Module*> modules, ProcessorOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(modules), std::move(options))) {
+  auto& d = *impl_;
+  for (auto* m : d.modules) {
+    for (auto& name : m->commands()) {
+      if (!d.owners.emplace(name, m).second) d.setup = Status::internal("two modules decide " + name);
+    }
+  }
+  // Batch reads the committed log only until something is staged, and nothing ever is.
+  d.committed.emplace(store.begin_batch());
+  d.next_position = store.head().position + 1;
+}
+
+DryRun::~DryRun() = default;
+
+std::uint64_t DryRun::stream_version(std::string_view stream) const { return impl_->version_of(stream); }
+
+Result<DryRunOutcome> DryRun::decide(const CommandCall& call) {
+  auto& d = *impl_;
+  if (!d.setup) return d.setup;
+  const auto now = std::max(d.now(), d.last_recorded_at);
+  domain::CommandContext context{call.actor, now, boost::uuids::to_string(d.uuids())};
+  auto decided = decide_call(
+      d.owners, call, context, [&](const store::IdempotencyKey& k) { return d.repeat_of(k); },
+      [&](std::string_view stream) { return d.version_of(stream); });
+  if (!decided) return decided.status();
+  if (decided->repeat) return replayed_outcome(*decided->repeat);
+
+  DryRunOutcome out;
+  out.events = std::move(decided->decision.events);
+  out.target_stream = std::move(decided->decision.target_stream);
+  // What the store would give the events, then the state that later calls see.
+  store::AppendResult result;
+  result.recorded_at = time::format_utc(now);
+  d.last_recorded_at = now;
+  for (const auto& e : out.events) {
+    const auto version = d.version_of(e.stream) + 1;
+    const auto position = d.next_position++;
+    d.versions[e.stream] = version;
+    result.events.push_back({position, e.stream, version, e.type});
+    domain::RecordedEvent recorded{position, e.stream, version, e.type, now, call.actor, &e.data};
+    for (auto* m : d.modules) m->evolve(recorded);
+  }
+  result.position = result.events.back().position;
+  if (decided->key) {
+    const auto& k = *decided->key;
+    d.keys[{k.user, k.command, k.key}] = Impl::Used{k.body_digest, std::move(result)};
+  }
+  return out;
 }
 
 }  // namespace sijill::processor

@@ -45,13 +45,15 @@ struct Programme::Impl {
   std::set<std::pair<std::string, std::string>, std::less<>> assignments;  // (evaluator, application)
   std::set<std::pair<std::string, std::string>, std::less<>> conflicts;    // declared a conflict
   std::set<std::pair<std::string, std::string>, std::less<>> scored;       // submitted a score
+  std::map<std::string, std::set<std::string>, std::less<>> citing;        // document sha256 -> applications
 
   void index(const store::Record& r) {
     auto env = store::parse_envelope(r.bytes);
     if (!env) return;
     const auto& t = env->type;
     if (t != "DossierReceived" && t != "FormReceived" && t != "EvaluatorAssigned" && t != "OrganisationRegistered" &&
-        t != "ContactPersonRegistered" && t != "ConflictOfInterestDeclared" && t != "ScoreSubmitted") {
+        t != "ContactPersonRegistered" && t != "ConflictOfInterestDeclared" && t != "ScoreSubmitted" &&
+        t != "DocumentsAttached") {
       return;
     }
     boost::system::error_code ec;
@@ -65,6 +67,17 @@ struct Programme::Impl {
       return x && x->is_string() ? std::string(x->get_string()) : std::string();
     };
     std::unique_lock lock(mu);
+    if (t == "DossierReceived" || t == "DocumentsAttached") {
+      // The documents it cites by their digest (PUT /v1/documents) are read with the application.
+      const auto* documents = d.if_contains("documents");
+      if (documents && documents->is_array()) {
+        for (const auto& doc : documents->get_array()) {
+          const auto* sha = doc.is_object() ? doc.get_object().if_contains("sha256") : nullptr;
+          if (sha && sha->is_string()) citing[std::string(sha->get_string())].insert(str("application_id"));
+        }
+      }
+      if (t == "DocumentsAttached") return;
+    }
     if (t == "DossierReceived" || t == "FormReceived") {
       application_region[str("application_id")] = str("region");
     } else if (t == "EvaluatorAssigned") {
@@ -114,6 +127,7 @@ Status Programme::attach(store::EventStore& store, access::Policy& policy) {
   policy.set_application_reader(
       [this](const domain::Actor& actor, std::string_view id) { return is_assigned(actor.id, id); });
   policy.set_stream_region([this](std::string_view stream) { return stream_region(stream); });
+  policy.set_document_citations([this](std::string_view sha256) { return applications_citing(sha256); });
   policy.set_event_reader([this](const domain::Actor& actor, std::string_view stream, std::string_view type,
                                  std::string_view record) { return evaluator_may_see(actor, stream, type, record); });
   return Status::ok();
@@ -151,6 +165,13 @@ bool Programme::evaluator_may_see(const domain::Actor& actor, std::string_view s
   const auto* data = v.as_object().if_contains("data");
   const auto* evaluator = data && data->is_object() ? data->get_object().if_contains("evaluator_id") : nullptr;
   return evaluator && evaluator->is_string() && evaluator->get_string() == actor.id;
+}
+
+std::vector<std::string> Programme::applications_citing(std::string_view sha256) const {
+  std::shared_lock lock(impl_->mu);
+  auto it = impl_->citing.find(sha256);
+  if (it == impl_->citing.end()) return {};
+  return {it->second.begin(), it->second.end()};
 }
 
 std::optional<std::string> Programme::stream_region(std::string_view stream) const {

@@ -8,6 +8,8 @@
 #include "sijill/json/dom.h"
 #include "sijill/json/parse.h"
 #include "sijill/processor/command.h"
+#include "query.h"
+#include "web.h"
 
 namespace sijill::server {
 
@@ -17,6 +19,7 @@ constexpr std::size_t kDefaultPage = 100;
 constexpr std::size_t kMaxPage = 1000;
 constexpr std::size_t kMaxScan = 100'000;  // records examined by one filtered GET /v1/events
 constexpr std::size_t kMaxIdempotencyKey = 256;
+constexpr std::size_t kMaxCorrelationId = 128;
 
 time::Instant now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
 
@@ -34,22 +37,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return v;
-}
-
-// A query parameter as an unsigned integer; invalid_argument names it.
-Result<std::optional<std::uint64_t>> query_u64(const boost::urls::url_view& u, std::string_view name) {
-  auto it = u.params().find(name);
-  if (it == u.params().end()) return std::optional<std::uint64_t>();
-  auto v = parse_u64((*it).value);
-  if (!v) {
-    return Status::invalid_argument("the query parameter '" + std::string(name) + "' must be an unsigned integer");
-  }
-  return std::optional<std::uint64_t>(*v);
-}
-
-std::string query_string(const boost::urls::url_view& u, std::string_view name) {
-  auto it = u.params().find(name);
-  return it == u.params().end() ? std::string() : std::string((*it).value);
 }
 
 bool printable_ascii(std::string_view s) {
@@ -70,15 +57,45 @@ std::optional<std::uint64_t> parse_if_match(std::string_view v) {
 
 }  // namespace
 
+// A query parameter as an unsigned integer; invalid_argument names it.
+Result<std::optional<std::uint64_t>> query_u64(const boost::urls::url_view& u, std::string_view name) {
+  auto it = u.params().find(name);
+  if (it == u.params().end()) return std::optional<std::uint64_t>();
+  auto v = parse_u64((*it).value);
+  if (!v) {
+    return Status::invalid_argument("the query parameter '" + std::string(name) + "' must be an unsigned integer");
+  }
+  return std::optional<std::uint64_t>(*v);
+}
+
+std::string query_string(const boost::urls::url_view& u, std::string_view name) {
+  auto it = u.params().find(name);
+  return it == u.params().end() ? std::string() : std::string((*it).value);
+}
+
+
 ApiResponse problem(const Status& status, std::string route) {
-  const auto o = processor::problem_document(status);
+  return problem(status, http_status(status.code()), problem_title(status.code()), std::move(route));
+}
+
+ApiResponse problem(const Status& status, int http_status, std::string_view title, std::string route) {
+  auto o = processor::problem_document(status);
+  o["status"] = http_status;
+  o["title"] = title;
   ApiResponse r;
-  r.status = http_status(status.code());
+  r.status = http_status;
   r.content_type = "application/problem+json";
   r.body = boost::json::serialize(o);
   r.route = std::move(route);
   if (status.code() == Code::unauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   if (status.code() == Code::unavailable) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+ApiResponse method_not_allowed(std::string_view allow, std::string route) {
+  auto r = problem(Status(Code::not_found, "method-not-allowed", "use " + std::string(allow)), 405,
+                   "Method not allowed", std::move(route));
+  r.headers.emplace_back("Allow", std::string(allow));
   return r;
 }
 
@@ -134,10 +151,7 @@ void Api::handle(ApiRequest request, Done done) {
 
   if (path == "/health") {
     if (request.method != "GET") {
-      auto r = problem(Status(Code::not_found, "method-not-allowed", "use GET"), "/health");
-      r.status = 405;
-      r.headers.emplace_back("Allow", "GET");
-      done(std::move(r));
+      done(method_not_allowed("GET", "/health"));
       return;
     }
     auto health = services_.store->health();
@@ -148,6 +162,12 @@ void Api::handle(ApiRequest request, Done done) {
     }
     boost::json::object o{{"status", "ok"}, {"head", services_.store->head().position}};
     done(json_response(200, boost::json::serialize(o), "/health"));
+    return;
+  }
+
+  // The dashboard page (no token: it asks for one).
+  if (auto page = web_response(request, path)) {
+    done(std::move(*page));
     return;
   }
 
@@ -170,6 +190,14 @@ void Api::handle(ApiRequest request, Done done) {
     route = "/v1/streams/{kind}/{id}";
   } else if (path == "/v1/audit/verify") {
     route = "/v1/audit/verify";
+  } else if (path == "/v1/audit/export") {
+    route = "/v1/audit/export";
+  } else if (path == "/v1/documents") {
+    route = "/v1/documents";
+  } else if (path.starts_with("/v1/documents/")) {
+    route = "/v1/documents/{sha256}";
+  } else if (auto read = read_route_name(path)) {
+    route = *read;
   }
   std::chrono::milliseconds delay{0};
   auto actor = authenticate(request.authorization, true, request.remote, delay);
@@ -185,10 +213,7 @@ void Api::handle(ApiRequest request, Done done) {
   };
   auto only = [&](std::string_view method) {
     if (request.method == method) return true;
-    auto r = problem(Status(Code::not_found, "method-not-allowed", "use " + std::string(method)), route);
-    r.status = 405;
-    r.headers.emplace_back("Allow", std::string(method));
-    finish(std::move(r));
+    finish(method_not_allowed(method, route));
     return false;
   };
 
@@ -222,6 +247,16 @@ void Api::handle(ApiRequest request, Done done) {
     finish(stream(request, std::string_view(path).substr(12), *actor));
     return;
   }
+  if (path == "/v1/documents") {  // PUT streams its body in http.cpp and never comes here
+    if (!only("PUT")) return;
+    finish(problem(Status::invalid_argument("the upload was not streamed"), route));
+    return;
+  }
+  if (path.starts_with("/v1/documents/")) {
+    if (!only("GET")) return;
+    finish(document(std::string_view(path).substr(14), *actor));
+    return;
+  }
   if (path == "/v1/audit/verify") {
     if (!only("GET")) return;
     Done wrapped = [done = std::move(done), id = actor->id](ApiResponse r) mutable {
@@ -231,6 +266,16 @@ void Api::handle(ApiRequest request, Done done) {
     verify(*actor, std::move(wrapped));
     return;
   }
+  if (path == "/v1/audit/export") {
+    if (!only("GET")) return;
+    Done wrapped = [done = std::move(done), id = actor->id](ApiResponse r) mutable {
+      r.actor_id = id;
+      done(std::move(r));
+    };
+    audit_export(request, *actor, std::move(wrapped));
+    return;
+  }
+  if (read_route(request, path, route, *actor, finish)) return;  // reads.cpp
   finish(problem(Status::not_found("no route " + path)));
 }
 
@@ -250,6 +295,16 @@ void Api::command(ApiRequest& request, const std::string& route, const std::stri
   if (shutting_down_) {
     fail(Status::unavailable("the server is shutting down; retry with the same Idempotency-Key"));
     return;
+  }
+  // ?dry_run=true: decided as a real run would be, nothing appended (dry_run.cpp).
+  bool dry_run = false;
+  if (auto u = boost::urls::parse_origin_form(request.target); u && u->params().contains("dry_run")) {
+    const auto flag = query_string(*u, "dry_run");
+    if (flag != "true" && flag != "false") {
+      fail(Status::invalid_argument("the query parameter 'dry_run' must be true or false"));
+      return;
+    }
+    dry_run = flag == "true";
   }
 
   // The body: JSON within limits, then the command's schema.
@@ -276,7 +331,12 @@ void Api::command(ApiRequest& request, const std::string& route, const std::stri
   processor::CommandCall call;
   call.name = name;
   call.actor = actor;
-  call.correlation_id = request.correlation_id;
+  // X-Correlation-Id goes into every event's record: 1 to 128 printable ASCII characters, else the
+  // request id (a byte that is not UTF-8 would make the record unreadable JSON for good).
+  const auto& correlation = request.correlation_id;
+  call.correlation_id = !correlation.empty() && correlation.size() <= kMaxCorrelationId && printable_ascii(correlation)
+                            ? correlation
+                            : request.request_id;
   if (request.idempotency_key) {
     const auto& key = *request.idempotency_key;
     if (key.empty() || key.size() > kMaxIdempotencyKey || !printable_ascii(key)) {
@@ -295,7 +355,9 @@ void Api::command(ApiRequest& request, const std::string& route, const std::stri
   }
   call.data = std::move(value.get_object());
   if (spec.personal) {
-    if (auto sealed = processor::seal_personal_data(*spec.personal, call.data, *services_.keys); !sealed) {
+    auto sealed = dry_run ? processor::stand_in_for_personal_data(*spec.personal, call.data)
+                          : processor::seal_personal_data(*spec.personal, call.data, *services_.keys);
+    if (!sealed) {
       fail(sealed);
       return;
     }
@@ -310,6 +372,7 @@ void Api::command(ApiRequest& request, const std::string& route, const std::stri
     extras = std::move(prepared).value();
   }
   call.body = std::move(request.body);
+  if (dry_run) return this->dry_run(std::move(call), route, std::move(done));
 
   auto* metrics = services_.metrics;
   services_.processor->submit(std::move(call), [done = std::move(done), extras = std::move(extras), route,

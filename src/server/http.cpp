@@ -6,15 +6,19 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <deque>
+#include <filesystem>
 #include <thread>
 
 #include "shared.h"
@@ -26,7 +30,9 @@ namespace sijill::server {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -60,11 +66,19 @@ void access_log(const std::string& request_id, std::string_view method, const Ap
   spdlog::info("{}", boost::json::serialize(line));
 }
 
-class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
+// Stream: beast::tcp_stream (http://), or TlsStream (https://: the TLS handshake comes first;
+// a WebSocket upgrade then goes on over the same TLS stream, wss://).
+template <class Stream>
+class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `args`: the accepted socket, and for TLS the server's ssl::context.
+  template <class... Args>
+  HttpSession(Shared& shared, net::thread_pool& blocking, Args&&... args)
+      : stream_(std::forward<Args>(args)...), shared_(shared), blocking_(blocking) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
 
@@ -73,12 +87,23 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   }
 
   void run() {
-    registry_id_ = shared_.registry.add(weak_from_this());
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    registry_id_ = shared_.registry.add(this->weak_from_this());
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake has the header time-out; a client that is not TLS is dropped.
+        self->lowest().expires_after(self->options().header_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return;
+          self->do_read();
+        });
+      } else {
+        self->do_read();
+      }
+    });
   }
 
   void shutdown() override {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->closing_ = true;
       if (self->slots_.empty() && !self->writing_) self->close();
     });
@@ -89,34 +114,54 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     bool ready = false;
     bool keep_alive = true;
     http::response<http::string_body> response;
+    std::optional<http::response<http::file_body>> file_response;  // a document download instead
+  };
+
+  // PUT /v1/documents: the body is read chunk by chunk into the document store's temporary
+  // file (never held in memory), hashed as it goes.
+  struct UploadState {
+    UploadState(http::request_parser<http::string_body>&& header_parser, documents::Upload&& u)
+        : parser(std::move(header_parser)), upload(std::move(u)), chunk(std::size_t{64} << 10) {}
+    http::request_parser<http::buffer_body> parser;
+    documents::Upload upload;
+    std::vector<char> chunk;
+    std::string request_id;
+    std::string actor_id;
+    std::chrono::steady_clock::time_point started;
   };
 
   const ServerOptions& options() const { return shared_.options; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void do_read() {
     if (reading_ || closing_ || closed_ || slots_.size() >= options().max_pipelined) return;
     reading_ = true;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
-    parser_->body_limit(options().max_body_bytes);
-    stream_.expires_after(options().header_timeout);
+    // No limit while the headers are read (a document upload has its own); set below for the rest.
+    parser_->body_limit(boost::none);
+    lowest().expires_after(options().header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+                            beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade();
+    if (req.method() == http::verb::put && req.target().substr(0, req.target().find('?')) == "/v1/documents") {
+      return begin_upload();
+    }
     if (auto length = parser_->content_length(); length && *length > options().max_body_bytes) {
       reading_ = false;
       return fail_connection(
           Status::too_large("the body is over the limit of " + std::to_string(options().max_body_bytes) + " bytes"));
     }
+    parser_->body_limit(options().max_body_bytes);  // a chunked body
     if (req[http::field::expect] == "100-continue" && slots_.empty() && !writing_) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
       writing_ = true;
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+      http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code wec, std::size_t) {
         self->writing_ = false;
         if (wec) return self->close();
         self->read_body();
@@ -127,8 +172,9 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   }
 
   void read_body() {
-    stream_.expires_after(options().body_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_body, shared_from_this()));
+    lowest().expires_after(options().body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_body, this->shared_from_this()));
   }
 
   void on_read_error(beast::error_code ec) {
@@ -155,8 +201,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
 
   // Answers with an error and closes once the answer is written.
   void fail_connection(const Status& st, int status_override = 0) {
-    auto r = problem(st);
-    if (status_override) r.status = status_override;
+    auto r = status_override == 431 ? problem(st, 431, "Request header fields too large") : problem(st);
     auto slot = std::make_shared<Slot>();
     slot->keep_alive = false;
     slots_.push_back(slot);
@@ -194,9 +239,115 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     if (actor) logged.actor_id = actor->id;
     access_log(new_request_id(), "GET", logged, std::chrono::microseconds(0));
     shared_.services.metrics->observe_request("/v1/stream", 101, std::chrono::microseconds(0));
-    stream_.expires_never();
+    lowest().expires_never();
     upgraded_ = true;
     run_websocket_session(shared_, std::move(stream_), parser_->release(), remote_, std::move(actor));
+  }
+
+  // Answers an upload before its body is read, and closes the connection once answered.
+  void refuse_upload(ApiResponse r, const std::string& request_id, std::chrono::steady_clock::time_point started) {
+    reading_ = false;
+    upload_.reset();
+    auto slot = std::make_shared<Slot>();
+    slot->keep_alive = false;
+    slots_.push_back(slot);
+    closing_ = true;
+    complete(slot, std::move(r), request_id, "PUT", started);
+  }
+
+  void begin_upload() {
+    const auto started = std::chrono::steady_clock::now();
+    const auto request_id = new_request_id();
+    auto& req = parser_->get();
+    const std::string route = "/v1/documents";
+    std::optional<std::uint64_t> length;
+    if (auto l = parser_->content_length()) length = *l;
+    std::chrono::milliseconds delay{0};
+    auto actor = shared_.api.begin_upload(header(req, "Authorization"), remote_, length, delay);
+    if (!actor) {
+      auto r = problem(actor.status(), route);
+      r.delay = delay;
+      return refuse_upload(std::move(r), request_id, started);
+    }
+    auto upload = shared_.services.documents->begin();
+    if (!upload) {
+      auto r = problem(upload.status(), route);
+      r.actor_id = actor->id;
+      return refuse_upload(std::move(r), request_id, started);
+    }
+    const bool expect_continue = req[http::field::expect] == "100-continue";
+    upload_ = std::make_unique<UploadState>(std::move(*parser_), std::move(upload).value());
+    upload_->request_id = request_id;
+    upload_->actor_id = actor->id;
+    upload_->started = started;
+    upload_->parser.body_limit(boost::none);  // the document store enforces its own limit
+    parser_.reset();
+    if (expect_continue && slots_.empty() && !writing_) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      writing_ = true;
+      http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        self->writing_ = false;
+        if (wec) {
+          self->upload_.reset();
+          self->reading_ = false;
+          return self->close();
+        }
+        self->read_upload();
+      });
+      return;
+    }
+    read_upload();
+  }
+
+  void read_upload() {
+    auto& up = *upload_;
+    if (up.parser.is_done()) return finish_upload();
+    up.parser.get().body().data = up.chunk.data();
+    up.parser.get().body().size = up.chunk.size();
+    up.parser.get().body().more = true;
+    // The body time-out applies to each chunk: a slow upload is fine as long as it moves.
+    lowest().expires_after(options().body_timeout);
+    http::async_read(stream_, buffer_, up.parser,
+                     beast::bind_front_handler(&HttpSession::on_upload_chunk, this->shared_from_this()));
+  }
+
+  void on_upload_chunk(beast::error_code ec, std::size_t) {
+    auto& up = *upload_;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      upload_.reset();  // removes the temporary file
+      return on_read_error(ec);
+    }
+    const auto n = up.chunk.size() - up.parser.get().body().size;
+    if (n > 0) {
+      if (auto st = up.upload.write(up.chunk.data(), n); !st) {
+        auto r = problem(st, "/v1/documents");  // 413 over 50 MiB: nothing is kept
+        r.actor_id = up.actor_id;
+        const auto id = up.request_id;
+        const auto started = up.started;
+        return refuse_upload(std::move(r), id, started);
+      }
+    }
+    if (!up.parser.is_done()) return read_upload();
+    finish_upload();
+  }
+
+  // The whole body is in the temporary file: fsync and name it off the I/O threads, then answer.
+  void finish_upload() {
+    reading_ = false;
+    auto up = std::shared_ptr<UploadState>(std::move(upload_));
+    auto slot = std::make_shared<Slot>();
+    slot->keep_alive = up->parser.get().keep_alive();
+    slots_.push_back(slot);
+    if (!slot->keep_alive) closing_ = true;
+    net::post(blocking_, [self = this->shared_from_this(), up, slot] {
+      auto r = Api::upload_reply(up->upload.commit());
+      r.actor_id = up->actor_id;
+      net::post(self->stream_.get_executor(), [self, up, slot, r = std::move(r)]() mutable {
+        self->complete(slot, std::move(r), up->request_id, "PUT", up->started);
+      });
+    });
+    do_read();
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -215,6 +366,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     ar.authorization = header(req, "Authorization");
     ar.idempotency_key = optional_header(req, "Idempotency-Key");
     ar.if_match = optional_header(req, "If-Match");
+    ar.if_none_match = optional_header(req, "If-None-Match");
     ar.request_id = new_request_id();
     ar.correlation_id = header(req, "X-Correlation-Id");
     if (ar.correlation_id.empty() || ar.correlation_id.size() > 128) ar.correlation_id = ar.request_id;
@@ -227,13 +379,13 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void dispatch(ApiRequest ar, std::shared_ptr<Slot> slot, std::chrono::steady_clock::time_point started) {
     auto min = Api::min_position(ar.method, ar.target);
     if (!min) return complete(slot, problem(min.status()), ar.request_id, ar.method, started);
-    if (*min && **min > shared_.services.store->head().position) {
+    if (*min && **min > shared_.api.applied_position()) {
       return wait_for_position(std::move(ar), slot, started, **min,
                                std::chrono::steady_clock::now() + options().min_position_wait);
     }
     auto id = ar.request_id;
     auto method = ar.method;
-    shared_.api.handle(std::move(ar), [self = shared_from_this(), slot, id, method, started](ApiResponse r) {
+    shared_.api.handle(std::move(ar), [self = this->shared_from_this(), slot, id, method, started](ApiResponse r) {
       net::post(self->stream_.get_executor(), [self, slot, id, method, started, r = std::move(r)]() mutable {
         self->complete(slot, std::move(r), id, method, started);
       });
@@ -243,15 +395,15 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   // Read-your-writes: answers once the log's head reaches `position`, or 503 at `deadline`.
   void wait_for_position(ApiRequest ar, std::shared_ptr<Slot> slot, std::chrono::steady_clock::time_point started,
                          std::uint64_t position, std::chrono::steady_clock::time_point deadline) {
-    if (shared_.services.store->head().position >= position) return dispatch(std::move(ar), slot, started);
+    if (shared_.api.applied_position() >= position) return dispatch(std::move(ar), slot, started);
     if (std::chrono::steady_clock::now() >= deadline || closed_) {
       return complete(slot,
-                      problem(Status::unavailable("the log has not reached position " + std::to_string(position) +
-                                                  " yet; retry later")),
+                      problem(Status::unavailable("the read models have not applied position " +
+                                                  std::to_string(position) + " yet; retry later")),
                       ar.request_id, ar.method, started);
     }
     auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), std::chrono::milliseconds(5));
-    timer->async_wait([self = shared_from_this(), timer, ar = std::move(ar), slot, started, position,
+    timer->async_wait([self = this->shared_from_this(), timer, ar = std::move(ar), slot, started, position,
                        deadline](beast::error_code) mutable {
       self->wait_for_position(std::move(ar), slot, started, position, deadline);
     });
@@ -263,7 +415,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
       auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), r.delay);
       r.delay = std::chrono::milliseconds(0);
       timer->async_wait(
-          [self = shared_from_this(), timer, slot, r = std::move(r), request_id, method,
+          [self = this->shared_from_this(), timer, slot, r = std::move(r), request_id, method,
            started](beast::error_code) mutable { self->complete(slot, std::move(r), request_id, method, started); });
       return;
     }
@@ -273,30 +425,65 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void fill(const std::shared_ptr<Slot>& slot, ApiResponse r, const std::string& request_id, const std::string& method,
             std::chrono::steady_clock::time_point started) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    if (!r.file.empty()) {
+      http::file_body::value_type file;
+      beast::error_code ec;
+      file.open(r.file.c_str(), beast::file_mode::scan, ec);
+      if (r.remove_file) {  // a temporary file (an export): open, it needs no name any more
+        std::error_code removed;
+        std::filesystem::remove(r.file, removed);
+      }
+      if (ec) {
+        auto actor = r.actor_id;
+        r = problem(Status::unavailable("cannot read the document: " + ec.message()), r.route);
+        r.actor_id = actor;
+      } else {
+        auto& res = slot->file_response.emplace();
+        res.body() = std::move(file);
+        r.body.clear();
+      }
+    }
     access_log(request_id, method, r, took);
     shared_.services.metrics->observe_request(r.route, r.status, took);
-    auto& res = slot->response;
+    if (closing_ && slots_.back() == slot) slot->keep_alive = false;
+    if (slot->file_response) {
+      prepare(*slot->file_response, r, request_id, slot->keep_alive);
+    } else {
+      slot->response.body() = std::move(r.body);
+      prepare(slot->response, r, request_id, slot->keep_alive);
+    }
+    slot->ready = true;
+    do_write();
+  }
+
+  template <class Body>
+  static void prepare(http::response<Body>& res, const ApiResponse& r, const std::string& request_id, bool keep_alive) {
     res.version(11);
     res.result(static_cast<unsigned>(r.status));
     res.set(http::field::server, "sijill");
     res.set(http::field::content_type, r.content_type);
     res.set("X-Request-Id", request_id);
     for (auto& [k, v] : r.headers) res.set(k, v);
-    res.body() = std::move(r.body);
-    // Once closing, the last response owed says so; those before it keep the connection.
-    if (closing_ && slots_.back() == slot) slot->keep_alive = false;
-    res.keep_alive(slot->keep_alive);
+    res.keep_alive(keep_alive);
     res.prepare_payload();
-    slot->ready = true;
-    do_write();
+    if (r.status == 304) res.erase(http::field::content_length);  // RFC 9110 8.6: no length of an empty 304
   }
 
   void do_write() {
     if (writing_ || closed_ || slots_.empty() || !slots_.front()->ready) return;
     writing_ = true;
-    if (!reading_) stream_.expires_after(options().write_timeout);
-    http::async_write(stream_, slots_.front()->response,
-                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    auto& slot = *slots_.front();
+    if (slot.file_response) {
+      // A document: the write time-out plus a second per 256 KiB.
+      const auto seconds = static_cast<long>(slot.file_response->body().size() >> 18);
+      if (!reading_) lowest().expires_after(options().write_timeout + std::chrono::seconds(seconds));
+      http::async_write(stream_, *slot.file_response,
+                        beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
+      return;
+    }
+    if (!reading_) lowest().expires_after(options().write_timeout);
+    http::async_write(stream_, slot.response,
+                      beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -317,27 +504,39 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     closed_ = true;
     beast::error_code ec;
     if (reading_) {  // a read is pending (an idle keep-alive connection): just close
-      stream_.socket().close(ec);
+      lowest().socket().close(ec);
       return;
     }
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(1));
+    if constexpr (kTls) {
+      // TLS: close_notify, and a second for the client's, then close.
+      lowest().expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->lowest().socket().close(ignored);
+      });
+      return;
+    }
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(std::chrono::seconds(1));
     drain();
   }
 
   void drain() {
-    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        beast::error_code ignored;
-        self->stream_.socket().close(ignored);
-        return;
-      }
-      self->drain();
-    });
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                beast::error_code ignored;
+                                self->lowest().socket().close(ignored);
+                                return;
+                              }
+                              self->drain();
+                            });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Shared& shared_;
+  net::thread_pool& blocking_;  // fsyncs of uploads
+  std::unique_ptr<UploadState> upload_;
   std::string remote_;
   std::uint64_t registry_id_ = 0;
   beast::flat_buffer buffer_;
@@ -361,14 +560,36 @@ struct Server::Impl {
   Shared shared;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer accept_retry{acceptor.get_executor()};
   std::vector<std::thread> threads;
+  net::thread_pool blocking{2};     // uploads' fsync and rename, off the I/O threads
+  std::optional<ssl::context> tls;  // --tls-cert and --tls-key: every connection is TLS
   std::atomic<bool> stopped{false};
   std::uint16_t port = 0;
 
   void do_accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (!acceptor.is_open()) return;
-      if (!ec) std::make_shared<HttpSession>(std::move(socket), shared)->run();
+      if (ec == net::error::connection_aborted) return do_accept();  // the client gave up first
+      if (ec) {
+        // Out of file descriptors (EMFILE) or another failure: accepting again at once fails
+        // again at once, and spun a core until a descriptor was freed. The connection waits in
+        // the listen backlog meanwhile.
+        spdlog::warn("cannot accept a connection: {}; trying again in 100 ms", ec.message());
+        accept_retry.expires_after(std::chrono::milliseconds(100));
+        accept_retry.async_wait([this](beast::error_code) { do_accept(); });
+        return;
+      }
+      // Every answer and WebSocket message is written whole: send it at once rather than hold
+      // it until the peer acknowledges the previous one (Nagle's algorithm, which with the
+      // peer's delayed acknowledgements added up to 40 ms to WebSocket deliveries).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      if (tls) {
+        std::make_shared<HttpSession<TlsStream>>(shared, blocking, std::move(socket), *tls)->run();
+      } else {
+        std::make_shared<HttpSession<beast::tcp_stream>>(shared, blocking, std::move(socket))->run();
+      }
       do_accept();
     });
   }
@@ -380,14 +601,48 @@ Server::~Server() { stop(); }
 
 std::uint16_t Server::port() const { return impl_->port; }
 
+namespace {
+
+// The server's TLS context from PEM files: TLS 1.2 or later, the certificate chain and its key.
+Result<ssl::context> tls_context(const std::string& cert, const std::string& key) {
+  if (cert.empty() || key.empty()) return Status::invalid_argument("TLS needs both --tls-cert and --tls-key");
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(cert, ec);
+  if (ec) return Status::invalid_argument("cannot load the TLS certificate chain " + cert + ": " + ec.message());
+  ctx.use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) {
+    return Status::invalid_argument("cannot load the TLS private key " + key +
+                                    " (or it is not the certificate's): " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    return Status::invalid_argument("the TLS private key " + key + " does not match the certificate " + cert);
+  }
+  return ctx;
+}
+
+}  // namespace
+
+Status Server::check_tls(const ServerOptions& options) {
+  if (options.tls_cert.empty() && options.tls_key.empty()) return Status::ok();
+  auto ctx = tls_context(options.tls_cert, options.tls_key);
+  return ctx ? Status::ok() : ctx.status();
+}
+
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Services services) {
+  std::optional<ssl::context> tls;
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
-    return Status::invalid_argument("TLS is not built into this server yet: terminate TLS in a reverse proxy");
+    auto ctx = tls_context(options.tls_cert, options.tls_key);
+    if (!ctx) return ctx.status();
+    tls.emplace(std::move(ctx).value());
   }
   beast::error_code ec;
   auto address = net::ip::make_address(options.address, ec);
   if (ec) return Status::invalid_argument("'" + options.address + "' is not an IP address");
   auto impl = std::make_unique<Impl>(options, services);
+  impl->tls = std::move(tls);
   tcp::endpoint endpoint(address, options.port);
   auto& acceptor = impl->acceptor;
   acceptor.open(endpoint.protocol(), ec);
@@ -436,6 +691,7 @@ void Server::stop() {
   while (d.shared.registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  d.blocking.join();  // uploads being named finish (their sessions are answered or gone)
   d.ioc.stop();
   for (auto& t : d.threads) t.join();
   d.threads.clear();

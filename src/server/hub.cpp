@@ -7,7 +7,9 @@ Hub::Hub(store::EventStore& store, Options options) : store_(store), options_(op
   store_.on_commit([this](const store::CommitNotice& n) { on_commit(n); });
 }
 
-Hub::~Hub() = default;
+Hub::~Hub() {
+  if (watching_.exchange(false)) watcher_.join();
+}
 
 Result<HubEvent> Hub::from_record(const store::Record& record) {
   auto env = store::parse_envelope(record.bytes);
@@ -35,13 +37,30 @@ void Hub::on_commit(const store::CommitNotice& notice) {
     }
   }
   head_.store(notice.head.position, std::memory_order_release);
+  wake(notice.head.position);
+}
+
+void Hub::wake(std::uint64_t head) {
   std::vector<std::shared_ptr<const Listener>> listeners;
   {
     std::lock_guard lock(listeners_mu_);
     listeners.reserve(listeners_.size());
     for (auto& [id, listener] : listeners_) listeners.push_back(listener);
   }
-  for (auto& listener : listeners) (*listener)(notice.head.position);
+  for (auto& listener : listeners) (*listener)(head);
+}
+
+void Hub::watch_read_models(const projections::Projector& projector, std::chrono::milliseconds interval) {
+  if (watching_.exchange(true)) return;
+  watcher_ = std::thread([this, &projector, interval] {
+    std::uint64_t seen = projector.current()->position();
+    while (watching_.load()) {
+      if (!projector.wait_for(seen + 1, std::chrono::milliseconds(100))) continue;
+      seen = projector.current()->position();
+      wake(head());
+      std::this_thread::sleep_for(interval);  // coalesce: what publishes meanwhile goes out next
+    }
+  });
 }
 
 std::uint64_t Hub::first_position() const {

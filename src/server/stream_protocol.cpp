@@ -97,6 +97,12 @@ StreamProtocol::Step StreamProtocol::on_message(std::string_view text) {
         return step;
       }
     }
+    for (auto it = dashboards_.begin(); it != dashboards_.end(); ++it) {
+      if (it->id == sub) {
+        dashboards_.erase(it);
+        return step;
+      }
+    }
     step.messages.push_back(error(&sub, 404, "no such subscription"));
     return step;
   }
@@ -118,17 +124,20 @@ StreamProtocol::Step StreamProtocol::subscribe(const boost::json::object& o) {
       return step;
     }
   }
-  if (subscriptions_.size() >= api_.options().ws_max_subscriptions) {
+  if (subscriptions_.size() + dashboards_.size() >= api_.options().ws_max_subscriptions) {
     step.messages.push_back(error(&sub, 400, "too many subscriptions on one connection"));
     return step;
   }
   const auto* topic = o.if_contains("topic");
   const std::string_view topic_name =
       topic && topic->is_string() ? std::string_view(topic->get_string()) : std::string_view();
-  if (topic_name == "dashboard") {
-    step.messages.push_back(error(&sub, 404, "the dashboard topic is not served yet"));
-    return step;
+  for (const auto& d : dashboards_) {
+    if (d.id == sub) {
+      step.messages.push_back(error(&sub, 409, "a subscription with this id exists already"));
+      return step;
+    }
   }
+  if (topic_name == "dashboard") return subscribe_dashboard(sub, o);
   if (topic_name != "events") {
     step.messages.push_back(error(&sub, 400, "topic must be \"events\" or \"dashboard\""));
     return step;
@@ -179,7 +188,40 @@ StreamProtocol::Step StreamProtocol::subscribe(const boost::json::object& o) {
   return step;
 }
 
+StreamProtocol::Step StreamProtocol::subscribe_dashboard(const std::string& sub, const boost::json::object& o) {
+  Step step;
+  if (api_.services().projections == nullptr) {
+    step.messages.push_back(error(&sub, 503, "the read models are not loaded"));
+    return step;
+  }
+  std::string region;
+  if (const auto* r = o.if_contains("region"); r && !r->is_null()) {
+    if (!r->is_string()) {
+      step.messages.push_back(error(&sub, 400, "\"region\" must be a region's name"));
+      return step;
+    }
+    region = r->get_string();
+  }
+  if (region.empty() && actor_->role == domain::kRegionalCoordinator) region = actor_->region;
+  if (!api_.services().policy->may_read_region(*actor_, region)) {
+    step.messages.push_back(error(&sub, 403,
+                                  actor_->role == domain::kRegionalCoordinator
+                                      ? "a regional coordinator reads only their region (" + actor_->region + ")"
+                                      : "the role " + actor_->role + " reads no dashboard"));
+    return step;
+  }
+  dashboards_.push_back({sub, region, 0, true});
+  return step;
+}
+
+bool StreamProtocol::dashboard_due(const DashboardSubscription& d) const {
+  return d.first || api_.services().projections->current()->position() > d.sent;
+}
+
 bool StreamProtocol::wants_pull() const {
+  for (const auto& d : dashboards_) {
+    if (dashboard_due(d)) return true;
+  }
   const auto head = api_.services().hub->head();
   for (const auto& s : subscriptions_) {
     if (s.cursor < head || !s.live) return true;
@@ -201,7 +243,22 @@ std::optional<StreamProtocol::Close> StreamProtocol::check_behind() const {
 
 StreamProtocol::Step StreamProtocol::pull(std::size_t budget) {
   Step step;
-  if (!actor_ || subscriptions_.empty()) return step;
+  if (!actor_) return step;
+  for (auto& d : dashboards_) {
+    if (budget == 0 || !dashboard_due(d)) continue;
+    const auto snapshot = api_.services().projections->current();
+    const auto data = snapshot->dashboard_json(d.region);
+    std::string body = "{\"op\":\"dashboard\",\"sub\":";
+    body += boost::json::serialize(boost::json::value(d.id));
+    body += ",\"position\":" + std::to_string(snapshot->position()) + ",\"data\":";
+    body += *data;
+    body += '}';
+    budget = body.size() >= budget ? 0 : budget - body.size();
+    d.sent = snapshot->position();
+    d.first = false;
+    step.messages.push_back(std::make_shared<const std::string>(std::move(body)));
+  }
+  if (subscriptions_.empty()) return step;
   auto& hub = *api_.services().hub;
   const auto& options = api_.options();
   const auto& policy = *api_.services().policy;

@@ -9,6 +9,8 @@
 // `caught_up`. Catch-up and live are the same path, so there is no gap and no duplicate.
 // A subscription that had caught up and then fell behind the ring is too far behind: the
 // connection is closed with 4008 and a reason {"sub": id, "position": cursor} to resume from.
+// A `dashboard` subscription sends the read models' dashboard at once and again whenever they
+// have moved since the last one it sent.
 #pragma once
 
 #include <chrono>
@@ -57,6 +59,15 @@ class StreamProtocol {
   std::optional<Close> check_behind() const;
 
  private:
+  // A `dashboard` subscription: the dashboard of `region` (empty: the whole programme), sent at
+  // once and then whenever the read models move (the hub wakes sessions at most 4 times a
+  // second, so updates are coalesced).
+  struct DashboardSubscription {
+    std::string id;
+    std::string region;
+    std::uint64_t sent = 0;  // the position of the last dashboard sent
+    bool first = true;
+  };
   struct Subscription {
     std::string id;
     std::string stream_prefix;
@@ -70,7 +81,11 @@ class StreamProtocol {
   Api& api_;
   std::string remote_;
   std::optional<domain::Actor> actor_;
+  Step subscribe_dashboard(const std::string& id, const boost::json::object& message);
+  bool dashboard_due(const DashboardSubscription& d) const;
+
   std::vector<Subscription> subscriptions_;
+  std::vector<DashboardSubscription> dashboards_;
   std::size_t next_ = 0;  // round-robin start of the next pull
 };
 

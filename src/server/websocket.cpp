@@ -8,7 +8,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
 #include "stream_protocol.h"
@@ -22,9 +24,11 @@ namespace net = boost::asio;
 
 namespace {
 
-class WebSocketSession : public Closable, public std::enable_shared_from_this<WebSocketSession> {
+// NextLayer: beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> (wss://).
+template <class NextLayer>
+class WebSocketSession : public Closable, public std::enable_shared_from_this<WebSocketSession<NextLayer>> {
  public:
-  WebSocketSession(Shared& shared, beast::tcp_stream&& stream, std::string remote, std::optional<domain::Actor> actor)
+  WebSocketSession(Shared& shared, NextLayer&& stream, std::string remote, std::optional<domain::Actor> actor)
       : ws_(std::move(stream)),
         shared_(shared),
         protocol_(shared.api, std::move(remote), std::move(actor)),
@@ -43,7 +47,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
   }
 
   void run(http::request<http::string_body> request) {
-    registry_id_ = shared_.registry.add(weak_from_this());
+    registry_id_ = shared_.registry.add(this->weak_from_this());
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     t.idle_timeout = shared_.options.ws_idle_timeout;
@@ -53,11 +57,11 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
         [](websocket::response_type& res) { res.set(http::field::server, "sijill"); }));
     ws_.read_message_max(64 << 10);
     auto req = std::make_shared<http::request<http::string_body>>(std::move(request));
-    ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
+    ws_.async_accept(*req, [self = this->shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
   }
 
   void shutdown() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
       // Nothing more is sent but the close frame.
       self->drop_queue();
       self->begin_close({1001, "server shutting down"});
@@ -67,7 +71,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
-    std::weak_ptr<WebSocketSession> weak = weak_from_this();
+    std::weak_ptr<WebSocketSession> weak = this->weak_from_this();
     hub_id_ = shared_.services.hub->subscribe([weak](std::uint64_t) {
       if (auto self = weak.lock()) {
         if (self->head_posted_.exchange(true)) return;  // one wake-up pending is enough
@@ -81,7 +85,8 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    ws_.async_read(buffer_,
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -109,7 +114,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
       auto delay = step.delay;
       step.delay = std::chrono::milliseconds(0);
       timer_.expires_after(delay);
-      timer_.async_wait([self = shared_from_this(), step = std::move(step)](beast::error_code) mutable {
+      timer_.async_wait([self = this->shared_from_this(), step = std::move(step)](beast::error_code) mutable {
         self->apply(std::move(step));
       });
       return;
@@ -130,10 +135,15 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
     pump();
   }
 
-  // Pulls from the subscriptions while the send queue has room.
+  // Pulls from the subscriptions while the send queue has room, and only when it holds nothing
+  // but the message being written: what a slow connection has not taken yet stays in the hub's
+  // ring, shared, and goes out as one message of many events once the socket takes it. (Pulling
+  // at every commit queued one copy of each event per connection, one message and one write
+  // each: 1,000 subscribers behind by a second held hundreds of MiB and fell further behind.)
   void pump() {
     const auto limit = shared_.options.ws_send_queue_bytes;
-    while (!closing_ && !closed_ && queued_bytes_ < limit && protocol_.wants_pull()) {
+    while (!closing_ && !closed_ && queued_bytes_ < limit && queue_.size() <= (writing_ ? 1u : 0u) &&
+           protocol_.wants_pull()) {
       auto step = protocol_.pull(limit - queued_bytes_);
       const bool progress = !step.messages.empty() || step.close;
       if (step.close && step.close->code == 4008) shared_.services.metrics->observe_closed_behind();
@@ -173,7 +183,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
         close_sent_ = true;
         writing_ = true;
         websocket::close_reason reason(static_cast<websocket::close_code>(close_.code), close_.reason);
-        ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+        ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
           self->writing_ = false;
           self->closed_ = true;
         });
@@ -183,7 +193,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
     writing_ = true;
     ws_.text(true);
     ws_.async_write(net::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -202,7 +212,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
     }
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<NextLayer> ws_;
   Shared& shared_;
   StreamProtocol protocol_;
   net::steady_timer timer_;
@@ -223,7 +233,16 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
 
 void run_websocket_session(Shared& shared, beast::tcp_stream stream, http::request<http::string_body> request,
                            std::string remote, std::optional<domain::Actor> actor) {
-  auto session = std::make_shared<WebSocketSession>(shared, std::move(stream), std::move(remote), std::move(actor));
+  auto session = std::make_shared<WebSocketSession<beast::tcp_stream>>(shared, std::move(stream), std::move(remote),
+                                                                       std::move(actor));
+  session->run(std::move(request));
+}
+
+void run_websocket_session(Shared& shared, beast::ssl_stream<beast::tcp_stream> stream,
+                           http::request<http::string_body> request, std::string remote,
+                           std::optional<domain::Actor> actor) {
+  auto session = std::make_shared<WebSocketSession<beast::ssl_stream<beast::tcp_stream>>>(
+      shared, std::move(stream), std::move(remote), std::move(actor));
   session->run(std::move(request));
 }
 

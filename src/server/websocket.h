@@ -5,6 +5,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,10 @@ namespace sijill::server {
 // protocol of docs/api.md until either side closes. `actor` is set when the upgrade carried a
 // valid Authorization header; otherwise the client's first message must authenticate.
 void run_websocket_session(Shared& shared, boost::beast::tcp_stream stream,
+                           boost::beast::http::request<boost::beast::http::string_body> request, std::string remote,
+                           std::optional<domain::Actor> actor);
+// The same over TLS (wss://), once the HTTP session's handshake is done.
+void run_websocket_session(Shared& shared, boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                            boost::beast::http::request<boost::beast::http::string_body> request, std::string remote,
                            std::optional<domain::Actor> actor);
 

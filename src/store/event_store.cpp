@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "sijill/json/pointer.h"
 #include "sijill/time/instant.h"
+#include "sijill/util/utf8.h"
 
 namespace sijill::store {
 
@@ -27,23 +28,30 @@ Status io_error(std::string_view what, const rocksdb::Status& s) {
   return Status::unavailable(std::string(what) + ": " + s.ToString());
 }
 
+// No control character, and UTF-8: a record is JSON, which is UTF-8 (RFC 8259), and Boost.JSON
+// writes strings byte for byte, so a stray byte would make the record unreadable for good.
 bool printable(std::string_view s) {
   for (unsigned char c : s) {
     if (c < 0x20 || c == 0x7f) return false;
   }
-  return true;
+  return is_valid_utf8(s);
 }
 
 // Events carry no floating-point numbers (DESIGN.md): money is cents, scores are half points.
+// Their strings and member names are UTF-8.
 void find_floats(const boost::json::value& v, std::string& path, std::vector<Violation>& out) {
   switch (v.kind()) {
     case boost::json::kind::double_:
       out.push_back({path, "floating-point numbers are not allowed in events"});
       break;
+    case boost::json::kind::string:
+      if (!is_valid_utf8(v.get_string())) out.push_back({path, "must be UTF-8"});
+      break;
     case boost::json::kind::object:
       for (const auto& [k, child] : v.get_object()) {
         auto len = path.size();
         json::append_pointer_token(path, k);
+        if (!is_valid_utf8(k)) out.push_back({path, "member names must be UTF-8"});
         find_floats(child, path, out);
         path.resize(len);
       }
@@ -82,10 +90,17 @@ Status check_draft(const EventDraft& d, std::size_t index) {
     v.push_back({at + "/actor/role", "must name the role"});
   }
   if (d.id.size() > kMaxNameBytes || !printable(d.id)) v.push_back({at + "/id", "must be a short printable id"});
+  if (d.correlation_id && (d.correlation_id->size() > kMaxNameBytes || !printable(*d.correlation_id))) {
+    v.push_back({at + "/correlation_id", "must be a short printable id"});
+  }
+  if (d.causation_id && (d.causation_id->size() > kMaxNameBytes || !printable(*d.causation_id))) {
+    v.push_back({at + "/causation_id", "must be a short printable id"});
+  }
   std::string path = at + "/data";
   for (const auto& [k, child] : d.data) {  // no copy of the data: walk its members in place
     auto len = path.size();
     json::append_pointer_token(path, k);
+    if (!is_valid_utf8(k)) v.push_back({path, "member names must be UTF-8"});
     find_floats(child, path, v);
     path.resize(len);
   }

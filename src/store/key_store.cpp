@@ -1,8 +1,8 @@
 #include "sijill/store/key_store.h"
 
-#include <fcntl.h>
+#include "sijill/util/files.h"
+
 #include <sodium.h>
-#include <unistd.h>
 
 #include <array>
 #include <boost/json/parse.hpp>
@@ -47,8 +47,6 @@ Status valid_subject(std::string_view subject) {
   return Status::ok();
 }
 
-Status sys_error(const std::string& what) { return Status::unavailable(what + ": " + std::strerror(errno)); }
-
 }  // namespace
 
 struct KeyStore::Impl {
@@ -65,36 +63,9 @@ struct KeyStore::Impl {
   Status persist() const {
     std::string text = std::string(kHeader) + "\n";
     for (const auto& [subject, key] : keys) text += subject + "\t" + to_base64(key.data(), key.size()) + "\n";
-    auto tmp = path;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return sys_error("cannot write " + tmp.string());
-    std::size_t done = 0;
-    while (done < text.size()) {
-      auto n = ::write(fd, text.data() + done, text.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        auto st = sys_error("cannot write " + tmp.string());
-        ::close(fd);
-        return st;
-      }
-      done += static_cast<std::size_t>(n);
-    }
+    auto st = util::write_file_durably(path, text, 0600);
     sodium_memzero(text.data(), text.size());
-    if (::fsync(fd) != 0) {
-      auto st = sys_error("cannot fsync " + tmp.string());
-      ::close(fd);
-      return st;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("cannot replace " + path.string());
-    auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return sys_error("cannot open " + dir.string());
-    int rc = ::fsync(dfd);
-    ::close(dfd);
-    if (rc != 0) return sys_error("cannot fsync " + dir.string());
-    return Status::ok();
+    return st;
   }
 };
 

@@ -6,7 +6,10 @@ append nothing, documents stored by their SHA-256, and a folder held by a runnin
 
 Usage: import_test.py SIJILL SOURCE_DIR
 """
+import csv
 import hashlib
+import io
+import itertools
 import json
 import re
 import shutil
@@ -247,15 +250,60 @@ class Import(unittest.TestCase):
         self.assertEqual(len(log_lines(data)), before)
         self.assertEqual(head(data), self.head_after)
 
-    def test_dry_run_appends_nothing(self):
-        for data in (self.copy(self.fresh), self.copy()):
-            before = head(data)
-            code, report, err = import_forms(data, "--dry-run")
-            self.assertEqual(code, 1, err)
-            self.assertTrue(report["dry_run"])
-            self.assertFalse(report["domain_rules_evaluated"])
-            self.assertEqual((report["summary"]["valid"], report["summary"]["refused"]), (23, 1))
-            self.assertEqual(head(data), before)
+    def test_dry_run_evaluates_the_rules_and_appends_nothing(self):
+        # On the call as opened: every row decided, later rows seeing what earlier ones would append.
+        data = self.copy(self.fresh)
+        before = head(data)
+        code, report, err = import_forms(data, "--dry-run")
+        self.assertEqual(code, 1, err)  # line 50 is refused
+        self.assertTrue(report["dry_run"])
+        self.assertTrue(report["domain_rules_evaluated"])
+        s = report["summary"]
+        self.assertEqual((s["valid"], s["refused"], s["events_appended"]), (23, 1, 0))
+        self.assertEqual(s["events_would_append"], self.head_after - self.head_before)
+        self.assertEqual(head(data), before)
+        dry, real = rows_by_line(report), rows_by_line(self.report)
+        for line, row in dry.items():
+            if line != EMPTY_ANSWER:
+                self.assertEqual((row["application_id"], row["late"], row["supersedes"]),
+                                 (real[line]["application_id"], real[line]["late"], real[line]["supersedes"]), line)
+        self.assertTrue(dry[LATE_EDGE]["late"])
+        self.assertFalse(dry[ON_TIME_EDGE]["late"])
+        self.assertTrue(dry[TWICE[1]]["supersedes"])
+        # After the import: every row is there already.
+        data = self.copy()
+        before = head(data)
+        code, report, err = import_forms(data, "--dry-run")
+        self.assertEqual(code, 1, err)
+        self.assertEqual((report["summary"]["already_imported"], report["summary"]["refused"]), (23, 1))
+        self.assertEqual(report["summary"]["events_would_append"], 0)
+        self.assertEqual(head(data), before)
+
+    def test_dry_run_reports_a_row_the_rules_refuse(self):
+        late_and_future = self.tmp / "future.csv"
+        text = SAMPLE.read_bytes().decode("utf-8")
+        clean = "\n".join(text.split("\n")[:EMPTY_ANSWER - 1]) + "\n"
+        # The first row answered again, "submitted" in 2030: ReceiveForm refuses a time in the future.
+        first = next(itertools.islice(csv.reader(io.StringIO(text.lstrip("\ufeff"))), 1, None))
+        first[0] = "01/01/2030 10:00:00"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(first)
+        late_and_future.write_bytes((clean + out.getvalue()).encode("utf-8"))
+        data = self.copy()
+        before = head(data)
+        code, report, err = import_forms(data, "--dry-run", csv=late_and_future)
+        self.assertEqual(code, 1, err)
+        refused = [r for r in report["rows"] if r["outcome"] == "refused"]
+        self.assertEqual(len(refused), 1, report)
+        self.assertEqual((refused[0]["refused_by"], refused[0]["problem"]),
+                         ("ReceiveForm", "/problems/invalid-argument"))
+        self.assertIn("in the future", refused[0]["errors"][0]["message"])
+        self.assertEqual(head(data), before)
+        r = sijill("import", "google-forms", "--call", "AMI-2026", "--mapping", MAPPING, "--data", data,
+                   "--as", "officer-1", "--quiet", "--dry-run", late_and_future)
+        self.assertIn("refused (ReceiveForm, /problems/invalid-argument)", r.stdout.decode())
+        self.assertIn("dry run, nothing appended: 24 rows: 0 valid, 23 already imported, 1 refused; "
+                      "0 events would be appended", r.stdout.decode())
 
     def test_clean_file_exits_0_twice(self):
         text = SAMPLE.read_bytes().decode("utf-8")
@@ -364,7 +412,7 @@ class Import(unittest.TestCase):
             # A dry run only reads: it works beside the server.
             code, report, err = import_forms(data, "--dry-run")
             self.assertEqual(code, 1, err)
-            self.assertEqual(report["summary"]["valid"], 23)
+            self.assertEqual(report["summary"]["already_imported"], 23)
 
             r = sijill("token", "create", "--data", data, "--server", url, "--token", admin,
                        "--user", "officer-1", "--role", "programme_officer")
@@ -402,7 +450,24 @@ class Import(unittest.TestCase):
         self.assertEqual(r.returncode, 1)  # an officer may not register users: the server's problem is printed
         self.assertEqual(json.loads(r.stderr.decode().strip().splitlines()[-1])["status"], 403)
 
+        # A dry run through the server (POST ...?dry_run=true): the organisations are registered
+        # already, so every form is decided (late or not) and nothing is appended.
         before = health()
+        r = sijill("import", "google-forms", "--call", "AMI-2026-B", "--mapping", MAPPING, "--server", url,
+                   "--token", token, "--json", "--quiet", "--dry-run", SAMPLE)
+        self.assertEqual(r.returncode, 1, r.stderr)  # line 50
+        dry = json.loads(r.stdout)
+        self.assertTrue(dry["domain_rules_evaluated"])
+        self.assertEqual((dry["summary"]["valid"], dry["summary"]["refused"]), (23, 1))
+        self.assertEqual(dry["summary"]["events_would_append"], 23)
+        dry_rows = rows_by_line(dry)
+        self.assertTrue(dry_rows[LATE_EDGE]["late"])
+        self.assertFalse(dry_rows[ON_TIME_EDGE]["late"])
+        # The server decides each command against what is recorded: the second form of 863/2020
+        # is decided without the first, and the report says so.
+        self.assertTrue(any("earlier row of this file" in n for n in dry_rows[TWICE[1]]["notes"]))
+        self.assertEqual(health(), before)
+
         r = sijill("import", "google-forms", "--call", "AMI-2026-B", "--mapping", MAPPING, "--data", data,
                    "--as", "officer-1", "--server", url, "--token", token, "--json", "--quiet", SAMPLE)
         self.assertIn("going through its API", r.stderr.decode())
@@ -420,17 +485,21 @@ class Import(unittest.TestCase):
         self.assertEqual((report["summary"]["already_imported"], report["summary"]["events_appended"]), (23, 0))
         self.assertEqual(health() - before, 23)
 
-        # Documents through the API: PUT /v1/documents when the server has it.
+        # Documents through the API: each file sent with PUT /v1/documents, then cited.
         doc = self.tmp / "online.pdf"
-        doc.write_bytes(b"%PDF-1.4 en ligne")
+        doc.write_bytes(b"%PDF-1.4 en ligne" * 5000)
+        digest = hashlib.sha256(doc.read_bytes()).hexdigest()
         app = rows[TWICE[0]]["application_id"]
+        before = health()
         r = sijill("import", "documents", "--application", app, "--server", url, "--token", token, "--json",
                    "--reason", "x", doc)
-        if r.returncode == 2:
-            self.assertIn("has no PUT /v1/documents", r.stderr.decode())
-        else:
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(json.loads(r.stdout)["documents"][0]["sha256"], hashlib.sha256(doc.read_bytes()).hexdigest())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["documents"][0]["sha256"], digest)
+        self.assertEqual(health(), before + 1)  # DocumentsAttached
+        self.assertEqual((data / "documents" / digest[:2] / digest).read_bytes(), doc.read_bytes())
+        req = urllib.request.Request(url + "/v1/documents/" + digest, headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=30) as res:
+            self.assertEqual(res.read(), doc.read_bytes())
 
 
 if __name__ == "__main__":

@@ -348,5 +348,41 @@ class TokenCommand(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class OutOfFileDescriptors(unittest.TestCase):
+    def test_accept_waits_instead_of_spinning_then_serves_again(self):
+        # A server started with 64 open files at most, then offered 100 connections: accept()
+        # fails with EMFILE while they are open. It used to retry at once, forever, spinning a
+        # core; it must wait and say so, then serve again once connections close.
+        import resource
+        import socket
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        try:
+            s = Server(SIJILL)  # inherits the limit
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+        def cpu_seconds():
+            fields = open(f"/proc/{s.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        conns = []
+        try:
+            conns = [socket.create_connection(("127.0.0.1", s.port), timeout=10) for _ in range(100)]
+            s.wait_for_line(r"cannot accept a connection: Too many open files", timeout=10)
+            before = cpu_seconds()
+            time.sleep(2)
+            self.assertLess(cpu_seconds() - before, 0.5)
+            for c in conns:
+                c.close()
+            conns = []
+            status, _, body = s.request("GET", "/health", timeout=10)
+            self.assertEqual(status, 200, body)
+        finally:
+            for c in conns:
+                c.close()
+            s.close()
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v", *sys.argv[2:]])

@@ -17,8 +17,11 @@ from pathlib import Path
 class Server:
     """Starts `sijill serve --listen 127.0.0.1:0` and reads its output in the background."""
 
-    def __init__(self, sijill, *extra, data=None):
+    def __init__(self, sijill, *extra, data=None, ssl_context=None):
+        """`ssl_context`: for a server started with --tls-cert and --tls-key, the client context
+        that trusts its certificate (requests then go to https://)."""
         self.sijill = sijill
+        self.ssl_context = ssl_context
         self.tmp = Path(tempfile.mkdtemp(prefix="sijill-server-"))
         self.data = Path(data) if data else self.tmp / "data"
         self.token_file = self.tmp / "admin-token"
@@ -30,9 +33,10 @@ class Server:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        line = self.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)", timeout=30)
+        line = self.wait_for_line(r"listening on https?://127\.0\.0\.1:(\d+)", timeout=30)
         self.port = int(re.search(r"127\.0\.0\.1:(\d+)", line).group(1))
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.scheme = re.search(r"listening on (https?)://", line).group(1)
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self.admin = self.token_file.read_text().strip() if self.token_file.exists() else None
 
     def _read(self):
@@ -83,7 +87,7 @@ class Server:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as res:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.ssl_context) as res:
                 return res.status, res.headers, _decode(res.headers, res.read())
         except urllib.error.HTTPError as e:
             return e.code, e.headers, _decode(e.headers, e.read())

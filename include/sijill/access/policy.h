@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sijill/domain/module.h"
 #include "sijill/processor/command_spec.h"
@@ -37,7 +38,12 @@ class Policy {
   using EventReader = std::function<bool(const domain::Actor& actor, std::string_view stream, std::string_view type,
                                          std::string_view record)>;
 
+  // The applications whose committed events cite a document by its SHA-256 (DossierReceived,
+  // DocumentsAttached); empty when none does.
+  using DocumentCitations = std::function<std::vector<std::string>(std::string_view sha256)>;
+
   void set_application_reader(ApplicationReader reader) { application_reader_ = std::move(reader); }
+  void set_document_citations(DocumentCitations citations) { document_citations_ = std::move(citations); }
   void set_event_reader(EventReader reader) { event_reader_ = std::move(reader); }
   void set_stream_region(StreamRegion region) { stream_region_ = std::move(region); }
 
@@ -47,6 +53,10 @@ class Policy {
   // One stream's events: the roles above; an evaluator for an application assigned to them;
   // a coordinator for a stream of their region.
   bool may_read_stream(const domain::Actor& actor, std::string_view stream) const;
+  // The aggregates of one region (a dashboard, a ranking), or of the whole programme when
+  // `region` is empty: admin, programme officer, auditor; a coordinator for their own region.
+  // Evaluators read no aggregate (they see only the applications assigned to them).
+  bool may_read_region(const domain::Actor& actor, std::string_view region) const;
   // One event of a stream the actor may read: true unless the event reader hook says otherwise
   // (it is asked for evaluators only).
   bool may_read_event(const domain::Actor& actor, std::string_view stream, std::string_view type,
@@ -59,6 +69,15 @@ class Policy {
   // name the auditor role (audit export records).
   bool may_run(const domain::Actor& actor, const processor::CommandSpec& spec) const;
 
+  // Storing a document (PUT /v1/documents): admin, programme officer.
+  bool may_upload_document(const domain::Actor& actor) const;
+  // Reading a stored document (GET /v1/documents/{sha256}) goes with the applications citing it:
+  // admin, programme officer and auditor read every cited document; an evaluator one cited by
+  // an application they may read (assigned, no conflict declared); a coordinator one cited by
+  // an application of their region. A digest no application cites is not_cited for everyone.
+  enum class DocumentAccess { not_cited, denied, allowed };
+  DocumentAccess may_read_document(const domain::Actor& actor, std::string_view sha256) const;
+
   // The hook, for domain modules that answer it: can `actor` read application `id`?
   bool can_read_application(const domain::Actor& actor, std::string_view application_id) const;
 
@@ -66,6 +85,7 @@ class Policy {
   ApplicationReader application_reader_;
   EventReader event_reader_;
   StreamRegion stream_region_;
+  DocumentCitations document_citations_;
 };
 
 }  // namespace sijill::access

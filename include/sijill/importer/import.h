@@ -26,9 +26,14 @@
 // command in flight is unknown: import again, the keys make that safe), an unauthenticated or
 // forbidden writer, or an internal error.
 //
-// Dry run: rows are planned and checked against the schemas, the call must be open, and the
-// organisations already registered are looked up; nothing is run, so the domain rules
-// (late, superseding, the rules' refusals) are not evaluated.
+// Dry run: the same steps, each command decided by the runner's dry_run() instead of run():
+// the rules are evaluated (late, superseding, the rules' refusals, idempotent repeats) and
+// nothing is appended. A row that would be recorded is `valid`, with the application, `late`
+// and `supersedes` it would get; one recorded already is `already_imported`; a refusal is
+// reported as in a real import. On a stopped data folder later rows see what earlier rows
+// would append (CommandRunner::dry_runs_chain()); through a server each command is decided
+// against what is recorded, so the contact person and form of an organisation the dry run
+// would register are not decided (the row is `valid`, with a note saying so).
 #pragma once
 
 #include <functional>
@@ -50,7 +55,7 @@ enum class RowOutcome {
   superseding,       // recorded, and it supersedes an earlier form of the same application
   already_imported,  // nothing appended: this row (or the same form) is recorded already
   refused,           // nothing of the row's form recorded: see errors
-  valid,             // dry run: the row maps and matches the schemas
+  valid,             // dry run: the row would be recorded (the rules accept each of its commands)
   not_run,           // the import stopped before this row
 };
 std::string_view to_string(RowOutcome outcome);
@@ -73,6 +78,7 @@ struct RowReport {
   std::string problem;             // the problem type of the refusal: "/problems/not_found"
   std::vector<FieldError> errors;  // why it was refused, by column and JSON Pointer
   std::size_t appended = 0;        // events this row appended
+  std::size_t would_append = 0;    // dry run: events this row would append
 };
 
 struct ImportReport {
@@ -85,7 +91,9 @@ struct ImportReport {
 
   std::size_t count(RowOutcome outcome) const;
   std::size_t appended() const;
-  // Every row imported or already there (a dry run: every row valid), and no early stop.
+  std::size_t would_append() const;
+  // Every row imported or already there (a dry run: every row valid or already there), and no
+  // early stop.
   bool all_in() const;
   // {"format", "call_id", "dry_run", "rows": [...], "summary": {...}, "stopped": problem|null}
   boost::json::object to_json() const;

@@ -56,6 +56,13 @@ struct CommandReply {
   boost::json::object to_json() const;
 };
 
+// What a dry run of a command says (nothing is appended).
+struct DryRunReply {
+  std::vector<domain::NewEvent> events;            // what a real run would append: stream, type, data
+  bool replayed = false;                           // an idempotent repeat: a real run appends nothing
+  std::vector<store::AppendedEvent> first_events;  // replayed: the first result's events
+};
+
 // A form already recorded for a call, as the importer's safety net reads them.
 struct RecordedForm {
   std::string registration_number;
@@ -71,6 +78,15 @@ class CommandRunner {
   // repeats). Returns the reply, or the refusal (see the file comment), or unavailable when the
   // outcome is unknown (retry with the same idempotency key).
   virtual Result<CommandReply> run(const std::string& name, const std::string& body, const RunOptions& options) = 0;
+
+  // Decides command `name` as run() would, appending nothing: the events a real run would
+  // append, or the refusal it would get. Personal data is replaced by a stand-in, not sealed.
+  virtual Result<DryRunReply> dry_run(const std::string& name, const std::string& body, const RunOptions& options) = 0;
+  // True when a dry run sees the earlier dry runs of this runner (LocalRunner: a working copy
+  // of the state, evolved with each accepted dry run, and has_stream(), organisations() and
+  // recorded_forms() read it); false when each is decided against the committed state alone
+  // (ApiRunner: POST /v1/commands/{name}?dry_run=true).
+  virtual bool dry_runs_chain() const = 0;
 
   // The data of the committed event at `version` of `stream`. not_found when there is none.
   virtual Result<boost::json::object> event_data(std::string_view stream, std::uint64_t version) = 0;
@@ -93,7 +109,9 @@ struct LocalOptions {
   std::filesystem::path dir;                                  // the data folder
   std::string user;                                           // a registered user (its person id)
   std::string role = std::string(domain::kProgrammeOfficer);  // a role the user holds
-  bool read_only = false;  // reads only (a dry run): works beside a running server too
+  // Reads only (a dry run): works beside a running server too. The log is replayed into the
+  // programme's modules, which then serve as the dry runs' working copy.
+  bool read_only = false;
   // The first admin: on a folder with no user yet, run as the system actor (as `sijill serve`
   // does when it registers its first admin), creating the folder when it does not exist. Only
   // for RegisterUser of `user` with the admin role (the caller checks the command).
@@ -113,6 +131,9 @@ class LocalRunner final : public CommandRunner {
   ~LocalRunner() override;
 
   Result<CommandReply> run(const std::string& name, const std::string& body, const RunOptions& options) override;
+  // Only on a runner opened read-only (internal otherwise: the writer owns the state).
+  Result<DryRunReply> dry_run(const std::string& name, const std::string& body, const RunOptions& options) override;
+  bool dry_runs_chain() const override { return true; }
   Result<boost::json::object> event_data(std::string_view stream, std::uint64_t version) override;
   Result<bool> has_stream(std::string_view stream) override;
   Result<std::map<std::string, std::string>> organisations() override;
@@ -140,6 +161,8 @@ class ApiRunner final : public CommandRunner {
   ApiRunner(std::string base_url, std::string token);
 
   Result<CommandReply> run(const std::string& name, const std::string& body, const RunOptions& options) override;
+  Result<DryRunReply> dry_run(const std::string& name, const std::string& body, const RunOptions& options) override;
+  bool dry_runs_chain() const override { return false; }
   Result<boost::json::object> event_data(std::string_view stream, std::uint64_t version) override;
   Result<bool> has_stream(std::string_view stream) override;
   Result<std::map<std::string, std::string>> organisations() override;

@@ -42,6 +42,15 @@ struct CommandOutcome {
   bool replayed = false;    // an idempotent repeat: nothing was decided or appended
 };
 
+// What a command would do, decided without appending anything (a dry run): the events a real
+// run would append now, or, for an idempotent repeat, that it would append nothing.
+struct DryRunOutcome {
+  std::vector<domain::NewEvent> events;  // empty when replayed
+  std::string target_stream;             // the stream If-Match refers to (may be empty)
+  bool replayed = false;                 // an idempotent repeat: a real run answers its first result
+  store::AppendResult first;             // replayed: that first result (positions, streams, versions)
+};
+
 // SHA-256 of `bytes` (OpenSSL): the digest of a request body, of a token.
 store::Hash sha256(std::string_view bytes);
 

@@ -53,4 +53,9 @@ bool role_may_run(const domain::Actor& actor, const CommandSpec& spec);
 // member is missing or not a string, unavailable when the key file cannot be written.
 Status seal_personal_data(const PersonalData& personal, boost::json::object& data, store::KeyStore& keys);
 
+// For a dry run: replaces the members `personal` names as sealing would, by
+// {"$sealed": {"v": 1, "subject": <subject>, "dry_run": true}}, without a key (none is created,
+// and the plaintext goes nowhere). Errors as seal_personal_data().
+Status stand_in_for_personal_data(const PersonalData& personal, boost::json::object& data);
+
 }  // namespace sijill::processor

@@ -95,6 +95,16 @@ class Processor {
   // submit() and wait for the answer. Must not be called from the writer thread.
   Result<CommandOutcome> run(CommandCall call);
 
+  // A dry run (POST /v1/commands/{name}?dry_run=true): `call` is queued like submit()'s and
+  // decided on the writer thread, so it sees every committed event (and what earlier calls of
+  // its batch staged), through the same steps as a real run: idempotency (a repeat answers
+  // replayed; another body: conflict), the module's decision, If-Match on its target stream.
+  // Nothing is staged and no state changes. `done` runs once, after the batch's commit (a
+  // failed commit: unavailable, as the decision may rest on what the batch staged); the same
+  // errors as submit().
+  using DryRunDone = std::function<void(Result<DryRunOutcome>)>;
+  void dry_run(CommandCall call, DryRunDone done);
+
   // True when a module decides `command`.
   bool knows(std::string_view command) const;
 
@@ -117,6 +127,30 @@ class Processor {
 // record that is not an event, or with the store's read error.
 Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules,
               std::uint64_t to = std::numeric_limits<std::uint64_t>::max());
+
+// Dry runs on a stopped data folder (an import's --dry-run): calls decided one after another
+// against `modules`, which the caller has fed the log (replay()) and which nobody else uses,
+// through the same steps as the processor's. Each accepted call's would-be events are evolved
+// into the modules, with the positions, stream versions and recorded_at they would get, and its
+// idempotency key remembered, so that later calls see earlier ones. Nothing is written: the
+// store may be open read-only. Not thread-safe; one DryRun per set of modules.
+class DryRun {
+ public:
+  DryRun(store::EventStore& store, std::vector<domain::Module*> modules, ProcessorOptions options = {});
+  ~DryRun();
+  DryRun(const DryRun&) = delete;
+  DryRun& operator=(const DryRun&) = delete;
+
+  // The events `call` would append after every earlier accepted call, or the refusal a real
+  // run would get (not_found for an unknown command; the module's; conflict; version_mismatch).
+  Result<DryRunOutcome> decide(const CommandCall& call);
+  // The stream's version after every accepted call so far (0: no event, committed or not).
+  std::uint64_t stream_version(std::string_view stream) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The actor of calls made by the server itself or by a local tool holding the data folder
 // (the first admin user and token, `sijill token create` on a stopped folder). It is never

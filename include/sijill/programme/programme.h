@@ -47,6 +47,9 @@ class Programme {
   bool evaluator_may_see(const domain::Actor& actor, std::string_view stream, std::string_view type,
                          std::string_view record) const;
   std::optional<std::string> stream_region(std::string_view stream) const;
+  // The applications whose DossierReceived or DocumentsAttached events cite the document with
+  // this SHA-256, in id order; empty when none does.
+  std::vector<std::string> applications_citing(std::string_view sha256) const;
 
  private:
   struct Impl;

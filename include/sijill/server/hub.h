@@ -23,8 +23,10 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "sijill/projections/projector.h"
 #include "sijill/store/event_store.h"
 #include "sijill/util/status.h"
 
@@ -76,11 +78,17 @@ class Hub {
   void unsubscribe(std::uint64_t id);
   std::size_t subscribers() const;
 
+  // Also wakes the listeners when the read models publish a new snapshot (so that `dashboard`
+  // subscriptions send it), at most once every `interval`: readers get the latest snapshot,
+  // coalesced. Call once, before serving; the watcher stops with the hub.
+  void watch_read_models(const projections::Projector& projector, std::chrono::milliseconds interval);
+
   // An event read from the log, shaped as the ring holds it.
   static Result<HubEvent> from_record(const store::Record& record);
 
  private:
   void on_commit(const store::CommitNotice& notice);
+  void wake(std::uint64_t head);
 
   store::EventStore& store_;
   Options options_;
@@ -93,6 +101,9 @@ class Hub {
   mutable std::mutex listeners_mu_;
   std::map<std::uint64_t, std::shared_ptr<const Listener>> listeners_;  // guarded by listeners_mu_
   std::uint64_t next_listener_ = 1;                                     // guarded by listeners_mu_
+
+  std::atomic<bool> watching_{false};
+  std::thread watcher_;  // watch_read_models()
 };
 
 }  // namespace sijill::server

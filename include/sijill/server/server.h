@@ -4,7 +4,9 @@
 // its own strand. Each request gets a header time-out, a body time-out and a body limit (413
 // above it); a connection may pipeline at most `max_pipelined` requests, answered in order.
 // Errors are application/problem+json (RFC 9457). One access-log line per request (request id,
-// actor id, route, status, duration): never a token, a body, or personal data.
+// actor id, route, status, duration): never a token, a body, or personal data. With tls_cert and
+// tls_key every connection is TLS (OpenSSL through Boost.Asio): HTTPS and WSS on the one port.
+// PUT /v1/documents streams its body (up to 50 MiB) into the document store, never into memory.
 //
 // Shutdown (stop()): stop accepting; refuse new commands (503); let the processor finish and
 // answer every command already submitted; close every WebSocket with 1001; let HTTP
@@ -21,8 +23,10 @@
 
 #include "sijill/access/access.h"
 #include "sijill/access/policy.h"
+#include "sijill/documents/store.h"
 #include "sijill/processor/command_spec.h"
 #include "sijill/processor/processor.h"
+#include "sijill/projections/projector.h"
 #include "sijill/server/hub.h"
 #include "sijill/server/metrics.h"
 #include "sijill/store/event_store.h"
@@ -70,6 +74,9 @@ struct Services {
   access::Policy* policy = nullptr;
   Hub* hub = nullptr;
   Metrics* metrics = nullptr;
+  // The read models (dashboard, applications, rankings, histories); null: those routes answer 503.
+  projections::Projector* projections = nullptr;
+  documents::DocumentStore* documents = nullptr;  // PUT and GET /v1/documents; none: 404
 };
 
 class Server {
@@ -77,6 +84,9 @@ class Server {
   // Binds and starts serving. Fails with unavailable when the address cannot be bound, with
   // invalid_argument for a bad address or TLS files that cannot be loaded.
   static Result<std::unique_ptr<Server>> start(ServerOptions options, Services services);
+  // Loads options.tls_cert and options.tls_key as start() will (ok when both are empty), so that
+  // a bad file is reported before anything else is opened.
+  static Status check_tls(const ServerOptions& options);
   ~Server();  // stop()
 
   Server(const Server&) = delete;

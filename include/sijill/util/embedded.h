@@ -10,4 +10,8 @@ namespace sijill::embedded {
 
 const std::map<std::string_view, std::string_view>& files();
 
+// The dashboard page (src/web/: HTML, JavaScript modules, CSS), served by the HTTP server at `/`.
+// Keys as above ("src/web/app.js"). Defined by the sijill_web_assets library.
+const std::map<std::string_view, std::string_view>& web_files();
+
 }  // namespace sijill::embedded

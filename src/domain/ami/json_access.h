@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,10 +24,11 @@ inline std::int64_t integer(const boost::json::object& o, std::string_view key, 
   const auto* v = o.if_contains(key);
   if (v && v->is_int64()) return v->get_int64();
   if (v && v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  // JSON Schema counts 30.0 as an integer: take a whole double as the integer it is.
+  // JSON Schema counts 30.0 as an integer: take a whole double as the integer it is. Only within
+  // int64's range: casting 1e300 (also "an integer" to the schema) would be undefined behaviour.
   if (v && v->is_double()) {
     const double x = v->get_double();
-    if (x == static_cast<double>(static_cast<std::int64_t>(x))) return static_cast<std::int64_t>(x);
+    if (x >= -0x1p63 && x < 0x1p63 && x == std::trunc(x)) return static_cast<std::int64_t>(x);
   }
   return fallback;
 }

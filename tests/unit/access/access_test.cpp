@@ -245,3 +245,39 @@ TEST_CASE("the throttle slows one address after a burst of failures, with bounde
   for (int i = 0; i < 1000; ++i) (void)t.on_failure("192.168.0." + std::to_string(i), now);
   CHECK(t.tracked() <= 100);
 }
+
+TEST_CASE("documents: officers and admins upload; readers of a citing application download") {
+  access::Policy policy;
+  using Access = access::Policy::DocumentAccess;
+  const domain::Actor admin{"a", "admin", ""}, officer{"o", "programme_officer", ""}, auditor{"u", "auditor", ""},
+      evaluator{"e", "evaluator", ""}, other_evaluator{"f", "evaluator", ""},
+      souss{"c", "regional_coordinator", "Souss-Massa"}, fes{"d", "regional_coordinator", "Fès-Meknès"};
+  CHECK(policy.may_upload_document(admin));
+  CHECK(policy.may_upload_document(officer));
+  for (const auto& a : {auditor, evaluator, souss}) CHECK_FALSE(policy.may_upload_document(a));
+
+  const std::string cited(64, 'a'), cited_twice(64, 'b'), uncited(64, 'c');
+  // Until the domain says which applications cite what, no document is cited.
+  CHECK(policy.may_read_document(admin, cited) == Access::not_cited);
+  policy.set_document_citations([&](std::string_view sha) -> std::vector<std::string> {
+    if (sha == cited) return {"APP-1"};
+    if (sha == cited_twice) return {"APP-1", "APP-2"};
+    return {};
+  });
+  policy.set_application_reader(
+      [](const domain::Actor& a, std::string_view id) { return a.id == "f" && id == "APP-2"; });
+  policy.set_stream_region([](std::string_view stream) -> std::optional<std::string> {
+    if (stream == "application/APP-1") return "Souss-Massa";
+    if (stream == "application/APP-2") return "Fès-Meknès";
+    return std::nullopt;
+  });
+  for (const auto& a : {admin, officer, auditor, evaluator, souss}) {
+    CHECK(policy.may_read_document(a, uncited) == Access::not_cited);
+  }
+  for (const auto& a : {admin, officer, auditor, souss}) CHECK(policy.may_read_document(a, cited) == Access::allowed);
+  CHECK(policy.may_read_document(evaluator, cited) == Access::denied);
+  CHECK(policy.may_read_document(other_evaluator, cited) == Access::denied);
+  CHECK(policy.may_read_document(other_evaluator, cited_twice) == Access::allowed);
+  CHECK(policy.may_read_document(fes, cited) == Access::denied);
+  CHECK(policy.may_read_document(fes, cited_twice) == Access::allowed);
+}

@@ -4,6 +4,7 @@
 
 #include "sijill/importer/import.h"
 #include "sijill/importer/runner.h"
+#include "sijill/store/key_store.h"
 #include "support.h"
 #include "temp_dir.h"
 
@@ -151,11 +152,14 @@ TEST_CASE("importing the sample: every case of the sample's README") {
     CHECK(other->appended() == 0);
     CHECK(head(dir.path()) == before + 67);
   }
-  SECTION("a dry run appends nothing") {
+  SECTION("a dry run sees every row imported already, and appends nothing") {
     auto dry = import_sample(dir.path(), "officer-1", true);
     REQUIRE(dry.is_ok());
-    CHECK(dry->count(RowOutcome::valid) == 23);
+    INFO(dry->to_text());
+    CHECK(dry->count(RowOutcome::already_imported) == 23);
     CHECK(dry->count(RowOutcome::refused) == 1);
+    CHECK(dry->would_append() == 0);
+    CHECK(row_at(*dry, 46).late == std::optional<bool>(true));
     CHECK(head(dir.path()) == before + 67);
   }
 }
@@ -166,12 +170,126 @@ TEST_CASE("a dry run on a fresh call: nothing appended, the plan shown") {
   const auto before = head(dir.path());
   auto dry = import_sample(dir.path(), "officer-1", true);
   REQUIRE(dry.is_ok());
+  INFO(dry->to_text());
   CHECK(dry->dry_run);
   CHECK(dry->count(RowOutcome::valid) == 23);
+  CHECK(dry->count(RowOutcome::refused) == 1);
+  CHECK(dry->would_append() == 22 + 22 + 23);  // what the real import appends
   CHECK(head(dir.path()) == before);
+  // The rules were evaluated, later rows seeing earlier ones: the deadline's edges, and the
+  // second form of 863/2020 superseding the first in the same application.
+  CHECK(row_at(*dry, 42).late == std::optional<bool>(false));
+  CHECK(row_at(*dry, 46).late == std::optional<bool>(true));
+  const auto& first = row_at(*dry, 8);
   const auto& twice = row_at(*dry, 47);
-  REQUIRE_FALSE(twice.notes.empty());
+  CHECK(first.supersedes == std::optional<bool>(false));
+  CHECK(twice.supersedes == std::optional<bool>(true));
+  CHECK_FALSE(first.application_id.empty());
+  CHECK(twice.application_id == first.application_id);
+  REQUIRE(twice.notes.size() >= 2);
   CHECK_THAT(twice.notes[0], Catch::Contains("would be registered by line 8"));
+  CHECK_THAT(twice.notes[1], Catch::Contains("would be registered by an earlier row"));
+  CHECK_THAT(dry->to_text(), Catch::Contains("67 events would be appended"));
+  // The real import then does what the dry run said.
+  auto real = import_sample(dir.path(), "officer-1");
+  REQUIRE(real.is_ok());
+  for (const auto& row : real->rows) {
+    const auto& planned = row_at(*dry, row.line);
+    CHECK(row.application_id == planned.application_id);
+    CHECK(row.late == planned.late);
+    CHECK(row.supersedes == planned.supersedes);
+    CHECK(row.appended == planned.would_append);
+  }
+}
+
+TEST_CASE("a dry run reports a row the rules refuse, and what it would have appended before") {
+  sijill::testing::TempDir dir("sijill-import");
+  prepare(dir.path());
+  const auto before = head(dir.path());
+  auto table = test::sample_table();
+  std::vector<CsvRecord> records{test::record_at(table, 2), test::record_at(table, 5)};
+  records[0].fields[0] = "01/01/2030 10:00:00";  // Horodateur: not yet
+  auto planner = Planner::create(test::sample_mapping(), table.header, "AMI-2026");
+  REQUIRE(planner.is_ok());
+  LocalOptions o = local(dir.path(), "officer-1");
+  o.read_only = true;
+  auto runner = LocalRunner::open(o);
+  REQUIRE(runner.is_ok());
+  ImportOptions options;
+  options.dry_run = true;
+  auto report = import_rows(*planner, records, **runner, options);
+  REQUIRE(report.is_ok());
+  INFO(report->to_text());
+  const auto& refused = row_at(*report, 2);
+  CHECK(refused.outcome == RowOutcome::refused);
+  CHECK(refused.refused_by == "ReceiveForm");
+  CHECK(refused.errors[0].message == "received_at is in the future");
+  CHECK(refused.appended == 0);
+  CHECK(refused.would_append == 2);  // the organisation and its contact person
+  CHECK(row_at(*report, 5).outcome == RowOutcome::valid);
+  CHECK_FALSE(report->all_in());
+  CHECK(head(dir.path()) == before);
+  // A writing runner does not do dry runs (its state belongs to its processor).
+  auto writer = LocalRunner::open(local(dir.path(), "officer-1"));
+  REQUIRE(writer.is_ok());
+  CHECK((*writer)->dry_run("OpenCall", "{}", {}).status().code() == Code::internal);
+}
+
+TEST_CASE("local dry runs: idempotency, If-Match, duplicates, stand-ins for personal data") {
+  sijill::testing::TempDir dir("sijill-import");
+  prepare(dir.path());
+  const auto before = head(dir.path());
+  LocalOptions o = local(dir.path(), "officer-1");
+  o.read_only = true;
+  auto runner = LocalRunner::open(o);
+  REQUIRE(runner.is_ok());
+  auto& r = **runner;
+  CHECK(r.run("RegisterOrganisation", "{}", {}).status().code() == Code::unavailable);  // read-only
+  const std::string org =
+      R"({"organisation_id":"OSC-1","legal_name":"Association Tamount","registration":{"authority":"Préfecture","number":"1/2020","date":"2020-01-01"},"region":"Souss-Massa"})";
+  RunOptions keyed;
+  keyed.idempotency_key = "org-1";
+  auto first = r.dry_run("RegisterOrganisation", org, keyed);
+  REQUIRE(first.is_ok());
+  CHECK_FALSE(first->replayed);
+  REQUIRE(first->events.size() == 1);
+  CHECK(first->events[0].stream == "organisation/OSC-1");
+  CHECK(first->events[0].type == "OrganisationRegistered");
+  CHECK(r.has_stream("organisation/OSC-1").value());  // later dry runs see it
+  // The same key and body: a repeat; another body: 409; the same id without a key: 409.
+  auto again = r.dry_run("RegisterOrganisation", org, keyed);
+  REQUIRE(again.is_ok());
+  CHECK(again->replayed);
+  CHECK(again->events.empty());
+  CHECK(again->first_events.size() == 1);
+  auto other = org;
+  other.replace(other.find("Tamount"), 7, "Tamount2");
+  CHECK(r.dry_run("RegisterOrganisation", other, keyed).status().code() == Code::conflict);
+  CHECK(r.dry_run("RegisterOrganisation", org, {}).status().code() == Code::conflict);
+  // If-Match on the stream the dry run would have written.
+  RunOptions match;
+  match.if_match = 0;
+  auto person =
+      R"({"person_id":"P-1","organisation_id":"OSC-1","contact":{"name":"Naima Oubella","email":"n@example.ma"}})";
+  auto sealed = r.dry_run("RegisterContactPerson", person, match);
+  REQUIRE(sealed.is_ok());
+  const auto data = boost::json::serialize(sealed->events.at(0).data);
+  CHECK(data.find("Naima") == std::string::npos);
+  CHECK(data.find(R"("dry_run":true)") != std::string::npos);
+  // The rules first (the person exists: 409), then If-Match, as a real run checks them.
+  CHECK(r.dry_run("RegisterContactPerson", person, match).status().code() == Code::conflict);
+  match.if_match = 1;
+  CHECK(r.dry_run("RegisterContactPerson", R"({"person_id":"P-2","organisation_id":"OSC-1","contact":{"name":"N"}})",
+                  match)
+            .status()
+            .code() == Code::version_mismatch);
+  CHECK(r.dry_run("NoSuchCommand", "{}", {}).status().code() == Code::not_found);
+  CHECK(r.dry_run("RegisterUser", R"({"person_id":"x","roles":["auditor"]})", {}).status().code() ==
+        Code::permission_denied);
+  CHECK(head(dir.path()) == before);
+  auto keys = store::KeyStore::open(dir.path() / "keys");
+  REQUIRE(keys.is_ok());
+  CHECK_FALSE((*keys)->has_key("person/P-1"));  // no key made for a dry run
 }
 
 TEST_CASE("a refusal by the rules is reported by line and column; the import goes on") {

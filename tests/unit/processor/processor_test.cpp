@@ -293,3 +293,93 @@ TEST_CASE("after stop every call is answered unavailable") {
   CHECK(p.run(call("OpenTally", {{"id", "t1"}})).status().code() == Code::unavailable);
   CHECK(store->head().position == 0);
 }
+
+namespace {
+
+Result<processor::DryRunOutcome> dry(processor::Processor& p, processor::CommandCall c) {
+  auto promise = std::make_shared<std::promise<Result<processor::DryRunOutcome>>>();
+  auto future = promise->get_future();
+  p.dry_run(std::move(c), [promise](Result<processor::DryRunOutcome> r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("a dry run is decided on the writer thread against the committed state, and stages nothing") {
+  testing::TempDir dir;
+  auto store = open(dir.path());
+  TallyModule tally;
+  processor::Processor p(*store, {&tally});
+  REQUIRE(p.start().is_ok());
+  REQUIRE(p.run(call("OpenTally", {{"id", "t1"}}, "open-t1")).is_ok());
+  REQUIRE(p.run(call("AddToTally", {{"id", "t1"}, {"n", 4}})).is_ok());
+  const auto head = store->head();
+
+  auto add = dry(p, call("AddToTally", {{"id", "t1"}, {"n", 6}}));
+  REQUIRE(add.is_ok());
+  CHECK_FALSE(add->replayed);
+  REQUIRE(add->events.size() == 1);
+  CHECK(add->events[0].stream == "tally/t1");
+  CHECK(add->events[0].type == "TallyAdded");
+  CHECK(add->events[0].data.at("n").as_int64() == 6);
+  CHECK(add->target_stream == "tally/t1");
+  // The rules' refusals, idempotency and If-Match as a real run answers them.
+  CHECK(dry(p, call("AddToTally", {{"id", "t1"}, {"n", 7}})).status().rule() == "tally-limit");
+  CHECK(dry(p, call("OpenTally", {{"id", "t1"}})).status().code() == Code::conflict);
+  auto repeat = dry(p, call("OpenTally", {{"id", "t1"}}, "open-t1"));
+  REQUIRE(repeat.is_ok());
+  CHECK(repeat->replayed);
+  CHECK(repeat->events.empty());
+  CHECK(repeat->first.position == 1);
+  CHECK(dry(p, call("OpenTally", {{"id", "t2"}}, "open-t1")).status().code() == Code::conflict);
+  auto stale = call("AddToTally", {{"id", "t1"}, {"n", 1}});
+  stale.if_match = 1;
+  CHECK(dry(p, stale).status().code() == Code::version_mismatch);
+  stale.if_match = 2;
+  CHECK(dry(p, stale).is_ok());
+  CHECK(dry(p, call("NoSuchCommand", {{"id", "t1"}})).status().code() == Code::not_found);
+
+  // Nothing was appended and the state did not move: a real run still may add 6.
+  CHECK(store->head().position == head.position);
+  CHECK(store->head().hash == head.hash);
+  CHECK(tally.totals.at("t1") == 4);
+  REQUIRE(p.run(call("AddToTally", {{"id", "t1"}, {"n", 6}})).is_ok());
+  CHECK(tally.totals.at("t1") == 10);
+  p.stop();
+  CHECK(dry(p, call("AddToTally", {{"id", "t1"}, {"n", 0}})).status().code() == Code::unavailable);
+}
+
+TEST_CASE("an offline dry run sees its earlier calls, and writes nothing") {
+  testing::TempDir dir;
+  {
+    auto store = open(dir.path());
+    TallyModule tally;
+    processor::Processor p(*store, {&tally});
+    REQUIRE(p.start().is_ok());
+    REQUIRE(p.run(call("OpenTally", {{"id", "t1"}})).is_ok());
+  }
+  store::StoreOptions o;
+  o.dir = dir.path();
+  o.read_only = true;
+  auto store = store::EventStore::open(o);
+  REQUIRE(store.is_ok());
+  TallyModule tally;
+  REQUIRE(processor::replay(**store, {&tally}).is_ok());
+  processor::DryRun dry_run(**store, {&tally});
+  auto opened = dry_run.decide(call("OpenTally", {{"id", "t2"}}, "open-t2"));
+  REQUIRE(opened.is_ok());
+  CHECK(tally.totals.count("t2") == 1);  // evolved into the working copy
+  CHECK(tally.seen.back() == 2);         // at the position it would get
+  CHECK(dry_run.stream_version("tally/t2") == 1);
+  CHECK(dry_run.decide(call("AddToTally", {{"id", "t2"}, {"n", 8}})).is_ok());
+  CHECK(dry_run.decide(call("AddToTally", {{"id", "t2"}, {"n", 3}})).status().rule() == "tally-limit");
+  auto repeat = dry_run.decide(call("OpenTally", {{"id", "t2"}}, "open-t2"));
+  REQUIRE(repeat.is_ok());
+  CHECK(repeat->replayed);
+  CHECK(repeat->first.position == 2);
+  auto match = call("AddToTally", {{"id", "t2"}, {"n", 1}});
+  match.if_match = 2;
+  CHECK(dry_run.decide(match).is_ok());
+  CHECK(dry_run.decide(match).status().code() == Code::version_mismatch);  // now at 3
+  CHECK((*store)->head().position == 1);
+}

@@ -269,6 +269,38 @@ TEST_CASE("malformed drafts are refused with the offending field, and stage noth
   CHECK(store->head().position == 0);
 }
 
+// Found by the fuzz target (docs/fuzzing.md): an X-Correlation-Id holding a byte that is not
+// UTF-8 was written into the record as it was, so the record was no longer JSON and the next
+// start (which replays the log) failed. A record is JSON, so everything in it is UTF-8.
+TEST_CASE("a draft with text that is not UTF-8 is refused, and stages nothing") {
+  TempDir dir;
+  auto store = open_store(dir);
+  auto batch = store->begin_batch();
+
+  auto correlation = one("application/A");
+  correlation.events[0].correlation_id = "corr-\xca\xca";
+  auto r = batch.stage(correlation);
+  REQUIRE(r.status().code() == Code::invalid_argument);
+  CHECK(r.status().violations()[0].path == "/events/0/correlation_id");
+
+  auto causation = one("application/A");
+  causation.events[0].causation_id = std::string(200, 'c');  // too long
+  CHECK(batch.stage(causation).status().violations()[0].path == "/events/0/causation_id");
+
+  auto data = one("application/A", "Noted", {{"reason", "caf\xe9"}});
+  CHECK(batch.stage(data).status().violations()[0].path == "/events/0/data/reason");
+  auto key = one("application/A", "Noted", {{"x", boost::json::object{{"\xff", 1}}}});
+  CHECK(batch.stage(key).status().violations()[0].path == "/events/0/data/x/\xff");
+  CHECK(batch.stage(one("application/\xc0\xaf")).status().violations()[0].path == "/events/0/stream");
+
+  CHECK(batch.empty());
+  auto ok = one("application/A", "Noted", {{"reason", "caf\xc3\xa9"}});
+  ok.events[0].correlation_id = "import-2028";
+  CHECK(batch.stage(ok).is_ok());
+  REQUIRE(store->commit(batch).is_ok());
+  CHECK(store->head().position == 1);
+}
+
 TEST_CASE("reads: the log from a position, paged and bounded, and one stream from a version") {
   TempDir dir;
   auto store = open_store(dir);

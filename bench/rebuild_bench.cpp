@@ -1,0 +1,255 @@
+// rebuild_bench: how fast the read models are rebuilt from the log, and how fast the server
+// gets back to serving with a large log, next to a raw RocksDB scan-and-parse of the same log
+// measured in the same run (bench/raw_log.h). See docs/performance.md.
+//
+// The log is realistic: the demo programme (a whole AMI: 350 applications, evaluations,
+// selection, appeals), decided by the AMI's rules once and then written again and again under
+// renamed ids (another call, other applications) until it holds --events events.
+//
+//   scan_raw        RocksDB iterator over the log + simdjson on-demand parse of the envelope
+//   rebuild         projections::replay_into from position 0 into an empty read model
+//   checkpoint      writing the read model's checkpoint at the head; reading it back (load)
+//   start-up        what `sijill serve` does before it listens: the read models from their
+//                   checkpoint, the access index and the command processor's state from the log
+//
+// Usage: rebuild_bench [--events N] [--runs R] [--dir DIR]
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "raw_log.h"
+#include "sijill/demo/demo.h"
+#include "sijill/domain/ami/module.h"
+#include "sijill/processor/processor.h"
+#include "sijill/programme/programme.h"
+#include "sijill/projections/projector.h"
+#include "sijill/store/event_store.h"
+#include "sijill/store/key_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace sijill;
+
+struct StoryEvent {
+  std::string stream;
+  std::string type;
+  std::string data;  // serialised
+  domain::Actor actor;
+  time::Instant at;
+};
+
+// The demo programme's events, decided by the AMI module (as the server would).
+std::vector<std::vector<StoryEvent>> demo_commands(store::KeyStore& keys) {
+  domain::ami::AmiModule module;
+  std::vector<std::vector<StoryEvent>> out;
+  std::uint64_t position = 0;
+  std::map<std::string, std::uint64_t> versions;
+  std::uint64_t n = 0;
+  auto summary = demo::run(2026, [&](const demo::Step& s) -> Result<std::vector<demo::ProducedEvent>> {
+    auto data = s.data;
+    if (s.command == "RegisterContactPerson") {
+      auto sealed = keys.seal("person/" + std::string(data.at("person_id").as_string()), data.at("contact"));
+      if (!sealed) return sealed.status();
+      data["contact"] = *sealed;
+    }
+    domain::CommandContext ctx{s.actor, s.at, "cmd-" + std::to_string(++n)};
+    auto decision = module.decide(s.command, data, ctx);
+    if (!decision) return decision.status();
+    std::vector<StoryEvent> events;
+    std::vector<demo::ProducedEvent> produced;
+    for (auto& e : decision->events) {
+      domain::RecordedEvent r;
+      r.position = ++position;
+      r.stream = e.stream;
+      r.version = ++versions[e.stream];
+      r.type = e.type;
+      r.recorded_at = s.at;
+      r.actor = s.actor;
+      r.data = &e.data;
+      module.evolve(r);
+      events.push_back({e.stream, e.type, boost::json::serialize(e.data), s.actor, s.at});
+      produced.push_back({e.type, e.data});
+    }
+    out.push_back(std::move(events));
+    return produced;
+  });
+  if (!summary) throw std::runtime_error("the demo did not run: " + summary.status().to_string());
+  return out;
+}
+
+std::string renamed(std::string text, const std::string& copy) {
+  if (copy.empty()) return text;
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"APP-", "APP-" + copy + "-"},
+                                 {"OSC-", "OSC-" + copy + "-"},
+                                 {"AMI-2026", "AMI-2026-" + copy},
+                                 {"person/P-", "person/P-" + copy + "-"},
+                                 {"\"P-", "\"P-" + copy + "-"}}) {
+    std::string result;
+    std::size_t at = 0;
+    for (auto hit = text.find(from); hit != std::string::npos; hit = text.find(from, at)) {
+      result.append(text, at, hit - at);
+      result += to;
+      at = hit + from.size();
+    }
+    result.append(text, at);
+    text = std::move(result);
+  }
+  return text;
+}
+
+// Writes copies of the demo until the log holds `target` events; returns the head.
+std::uint64_t fill(const fs::path& dir, std::uint64_t target) {
+  store::StoreOptions o;
+  o.dir = dir;
+  o.sync = false;
+  time::Instant now{};
+  o.clock = [&now] { return std::chrono::system_clock::time_point(now); };
+  auto opened = store::EventStore::open(o);
+  if (!opened) throw std::runtime_error(opened.status().to_string());
+  auto& store = **opened;
+  auto keys = store::KeyStore::open(dir / "keys");
+  if (!keys) throw std::runtime_error(keys.status().to_string());
+  const auto commands = demo_commands(**keys);
+  for (int copy = 0; store.head().position < target; ++copy) {
+    const std::string suffix = copy == 0 ? "" : fmt::format("{:03}", copy);
+    auto batch = store.begin_batch();
+    for (const auto& command : commands) {
+      if (store.head().position + batch.record_count() >= target) break;
+      store::AppendRequest request;
+      for (const auto& e : command) {
+        store::EventDraft d;
+        d.stream = renamed(e.stream, suffix);
+        d.type = e.type;
+        d.data = boost::json::parse(renamed(e.data, suffix)).as_object();
+        d.actor = {e.actor.id, e.actor.role};
+        request.events.push_back(std::move(d));
+      }
+      now = command.front().at;
+      if (auto st = batch.stage(request); !st) throw std::runtime_error(st.status().to_string());
+      if (batch.record_count() >= 2000) {
+        if (auto st = store.commit(batch); !st) throw std::runtime_error(st.to_string());
+        batch = store.begin_batch();
+      }
+    }
+    if (!batch.empty()) {
+      if (auto st = store.commit(batch); !st) throw std::runtime_error(st.to_string());
+    }
+  }
+  if (auto st = store.sync(); !st) throw std::runtime_error(st.to_string());
+  return store.head().position;
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Read model rebuild and start-up, next to a raw RocksDB scan-and-parse of the same log");
+  std::uint64_t events = 1'000'000;
+  int runs = 3;
+  std::string dir_arg;
+  app.add_option("--events", events, "Events in the log (default 1,000,000)");
+  app.add_option("--runs", runs, "Runs of each read measurement (the median is shown)");
+  app.add_option("--dir", dir_arg, "Data folder to fill (default: a temporary folder, removed at the end)");
+  CLI11_PARSE(app, argc, argv);
+
+  const fs::path dir =
+      dir_arg.empty() ? fs::temp_directory_path() / fmt::format("sijill-rebuild-{}", ::getpid()) : fs::path(dir_arg);
+  try {
+    auto started = Clock::now();
+    if (!fs::exists(dir / "log" / "CURRENT")) fill(dir, events);
+    fmt::print("log: {} (filled in {:.1f} s)\n", dir.string(), seconds_since(started));
+
+    std::vector<double> raw_rates, rebuild_rates;
+    std::uint64_t head = 0;
+    for (int r = 0; r < runs; ++r) {
+      {
+        sijill::bench::RawDb raw(dir / "log", true, {});
+        auto t = Clock::now();
+        auto scanned = sijill::bench::scan_and_parse(raw);
+        raw_rates.push_back(static_cast<double>(scanned.events) / seconds_since(t));
+      }
+      store::StoreOptions o;
+      o.dir = dir;
+      o.read_only = true;
+      auto store = store::EventStore::open(o);
+      if (!store) throw std::runtime_error(store.status().to_string());
+      head = (*store)->head().position;
+      projections::Model model;
+      auto t = Clock::now();
+      if (auto st = projections::replay_into(**store, model, 0); !st) throw std::runtime_error(st.to_string());
+      rebuild_rates.push_back(static_cast<double>(model.position()) / seconds_since(t));
+    }
+
+    // Start-up, as `sijill serve` does it before it listens.
+    store::StoreOptions o;
+    o.dir = dir;
+    auto t = Clock::now();
+    auto opened = store::EventStore::open(o);
+    if (!opened) throw std::runtime_error(opened.status().to_string());
+    auto& store = **opened;
+    const double open_s = seconds_since(t);
+    const auto checkpoints = projections::checkpoint_dir(dir);
+    t = Clock::now();
+    auto rebuilt = projections::rebuild(store, checkpoints);
+    if (!rebuilt) throw std::runtime_error(rebuilt.status().to_string());
+    const double rebuild_and_write_s = seconds_since(t);
+    std::uintmax_t checkpoint_bytes = 0;
+    for (const auto& f : fs::directory_iterator(checkpoints)) checkpoint_bytes += fs::file_size(f.path());
+
+    projections::ProjectorOptions po;
+    po.checkpoint_dir = checkpoints;
+    po.write_checkpoints = false;
+    projections::Projector projector(store, po);
+    t = Clock::now();
+    auto loaded = projector.load();
+    if (!loaded) throw std::runtime_error(loaded.status().to_string());
+    const double load_s = seconds_since(t);
+
+    auto programme = programme::Programme::create();
+    if (!programme) throw std::runtime_error(programme.status().to_string());
+    access::Policy policy;
+    t = Clock::now();
+    if (auto st = (*programme)->attach(store, policy); !st) throw std::runtime_error(st.to_string());
+    const double index_s = seconds_since(t);
+    t = Clock::now();
+    if (auto st = processor::replay(store, (*programme)->modules()); !st) throw std::runtime_error(st.to_string());
+    const double processor_s = seconds_since(t);
+
+    const double raw = median(raw_rates), rebuild = median(rebuild_rates);
+    fmt::print("\n{} events; {} runs of each read (median)\n\n", head, runs);
+    fmt::print(
+        "| measure | result | reference | ratio | target | holds |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
+    fmt::print("| rebuild of the read models, events/s | {:.0f} | scan_raw {:.0f} | {:.2f} | 0.80 | {} |\n", rebuild,
+               raw, rebuild / raw, rebuild / raw >= 0.8 ? "yes" : "no");
+    const double startup = open_s + load_s + index_s + processor_s;
+    fmt::print("| start-up to serving, s | {:.2f} | | | 2.00 | {} |\n", startup, startup <= 2.0 ? "yes" : "no");
+    fmt::print(
+        "\nstart-up parts: open the store {:.2f} s; read models from their checkpoint {:.2f} s "
+        "(checkpoint {} MiB, {} events replayed after it); access index {:.2f} s; command processor's "
+        "state from the log {:.2f} s\n",
+        open_s, load_s, checkpoint_bytes >> 20, loaded->replayed, index_s, processor_s);
+    fmt::print("rebuild + checkpoint write (sijill rebuild): {:.2f} s\n", rebuild_and_write_s);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "rebuild_bench: {}\n", e.what());
+    if (dir_arg.empty()) fs::remove_all(dir);
+    return 1;
+  }
+  if (dir_arg.empty()) fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,492 @@
+#include "sijill/projections/model.h"
+
+#include <algorithm>
+#include <exception>
+#include <functional>
+
+#include <boost/describe.hpp>
+#include <boost/json.hpp>
+
+#include "sijill/store/record.h"
+
+namespace sijill::projections {
+
+// Field lists for Boost.JSON's conversions (value_from / value_to). The order is the order of
+// the serialised members.
+BOOST_DESCRIBE_STRUCT(EventLink, (), (position, type, hash))
+BOOST_DESCRIBE_STRUCT(EventRef, (), (position, type, recorded_at, actor_id, actor_role, hash))
+BOOST_DESCRIBE_STRUCT(Document, (), (kind, name, sha256, size))
+BOOST_DESCRIBE_STRUCT(Part, (),
+                      (part, position, hash, received_at, late, effective, documents, missing_documents, answers))
+BOOST_DESCRIBE_STRUCT(EvaluatorWork, (),
+                      (evaluator_id, round, assigned_position, declaration, statement, declared_position, scored,
+                       total_half_points, scores, scored_position))
+BOOST_DESCRIBE_STRUCT(DecisionRecord, (),
+                      (position, hash, type, decision, recorded_at, actor_id, actor_role, rationale, rules_version,
+                       evaluator_id, round, rests_on, data))
+BOOST_DESCRIBE_STRUCT(CaseFile, (),
+                      (application_id, call_id, organisation_id, registration_number, region, place_region, stage,
+                       round, late, late_accepted, complete_at, parts, attachments, eligibility, evaluators, consensus,
+                       final_score, rank, of, ever_selected, appeal, notified_at, appeal_deadline, last_decision,
+                       decisions, events))
+BOOST_DESCRIBE_STRUCT(SelectionRef, (), (position, hash, recorded_at, rationale))
+BOOST_DESCRIBE_STRUCT(CallView, (),
+                      (call_id, title, regions, quotas, divergence_threshold_points, deadline_utc, deadline_local, zone,
+                       rules_version, position, selections))
+BOOST_DESCRIBE_STRUCT(OrganisationView, (),
+                      (organisation_id, legal_name, legal_form, registration_number, region, province, domains))
+BOOST_DESCRIBE_STRUCT(ActivityItem, (),
+                      (position, type, stream, recorded_at, actor_id, actor_role, region, application_id))
+
+namespace {
+
+namespace json = boost::json;
+
+std::string str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+std::int64_t integer(const json::object& o, std::string_view key, std::int64_t fallback = 0) {
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  // Numbers read back from JSON are int64; those the projection put in itself may be uint64.
+  if (auto n = it->value().if_int64()) return *n;
+  if (auto u = it->value().if_uint64()) return static_cast<std::int64_t>(*u);
+  return fallback;
+}
+bool boolean(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_bool() && it->value().get_bool();
+}
+json::value member(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() ? it->value() : json::value();
+}
+std::vector<std::string> strings(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_array()) return out;
+  for (const auto& v : it->value().get_array()) {
+    if (v.is_string()) out.emplace_back(v.get_string());
+  }
+  return out;
+}
+std::vector<Document> documents(const json::object& o, std::string_view key) {
+  std::vector<Document> out;
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_array()) return out;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_object()) continue;
+    const auto& d = v.get_object();
+    out.push_back({str(d, "kind"), str(d, "name"), str(d, "sha256"), static_cast<std::uint64_t>(integer(d, "size"))});
+  }
+  return out;
+}
+
+EventLink link(const Part& p) { return {p.position, p.part == "dossier" ? "DossierReceived" : "FormReceived", p.hash}; }
+EventLink link_of(const CaseFile& c, std::uint64_t position) {
+  for (const auto& r : c.events) {
+    if (r.position == position) return {r.position, r.type, r.hash};
+  }
+  return {position, "", ""};
+}
+
+// The part of a kind that counts: the latest received before the deadline when there is one (a
+// late resubmission does not replace an on-time part), else the latest. As the AMI's rules say
+// (ami::Application::effective).
+void mark_effective(CaseFile& c) {
+  for (const char* kind : {"dossier", "form"}) {
+    Part* on_time = nullptr;
+    Part* latest = nullptr;
+    for (auto& p : c.parts) {
+      if (p.part != kind) continue;
+      p.effective = false;
+      latest = &p;
+      if (!p.late) on_time = &p;
+    }
+    if (Part* chosen = on_time ? on_time : latest) chosen->effective = true;
+  }
+  const Part* dossier = nullptr;
+  const Part* form = nullptr;
+  for (const auto& p : c.parts) {
+    if (!p.effective) continue;
+    (p.part == "dossier" ? dossier : form) = &p;
+  }
+  c.late = (dossier && dossier->late) || (form && form->late);
+  if (dossier && form) c.complete_at = std::max(dossier->received_at, form->received_at);
+}
+
+std::vector<EventLink> effective_parts(const CaseFile& c) {
+  std::vector<EventLink> out;
+  for (const auto& p : c.parts) {
+    if (p.effective) out.push_back(link(p));
+  }
+  return out;
+}
+
+EvaluatorWork* work_of(CaseFile& c, const std::string& evaluator, int round) {
+  for (auto& w : c.evaluators) {
+    if (w.evaluator_id == evaluator && w.round == round) return &w;
+  }
+  return nullptr;
+}
+
+const std::deque<ActivityItem> kNoActivity;
+
+}  // namespace
+
+Result<Event> Event::from_record(const store::Record& record) {
+  Event e;
+  e.position = record.position;
+  e.hash = store::to_hex(record.hash);
+  json::error_code ec;
+  auto v = json::parse(record.bytes, ec);
+  if (ec || !v.is_object()) return Status::data_loss("record " + std::to_string(record.position) + " is not JSON");
+  auto& o = v.get_object();
+  e.stream = str(o, "stream");
+  e.version = static_cast<std::uint64_t>(integer(o, "version"));
+  e.type = str(o, "type");
+  e.recorded_at = str(o, "recorded_at");
+  if (auto it = o.find("actor"); it != o.end() && it->value().is_object()) {
+    e.actor_id = str(it->value().get_object(), "id");
+    e.actor_role = str(it->value().get_object(), "role");
+  }
+  if (auto it = o.find("data"); it != o.end() && it->value().is_object()) e.data = std::move(it->value().get_object());
+  return e;
+}
+
+const CaseFile* Model::case_file(std::string_view application_id) const {
+  auto it = cases_.find(std::string(application_id));
+  return it == cases_.end() ? nullptr : it->second.get();
+}
+
+const std::deque<ActivityItem>& Model::activity(const std::string& region) const {
+  auto it = activity_.find(region);
+  return it == activity_.end() ? kNoActivity : it->second;
+}
+
+CaseFile& Model::mutable_case(const std::string& application_id) {
+  auto& slot = cases_[application_id];
+  if (!slot) {
+    auto fresh = std::make_shared<CaseFile>();
+    fresh->application_id = application_id;
+    slot = std::move(fresh);
+  } else if (slot.use_count() > 1) {
+    slot = std::make_shared<CaseFile>(*slot);  // shared with a published snapshot: copy on write
+  }
+  // Created non-const above; only this model holds it now.
+  return const_cast<CaseFile&>(*slot);
+}
+
+void Model::record_activity(const Event& e, const std::string& region, const std::string& application_id) {
+  ActivityItem item{e.position, e.type, e.stream, e.recorded_at, e.actor_id, e.actor_role, region, application_id};
+  auto push = [&](const std::string& key) {
+    auto& feed = activity_[key];
+    feed.push_front(item);
+    if (feed.size() > kActivity) feed.pop_back();
+  };
+  push("");
+  if (!region.empty()) push(region);
+}
+
+void Model::apply(const Event& e) {
+  position_ = e.position;
+  hash_ = e.hash;
+  recorded_at_ = e.recorded_at;
+  const auto& d = e.data;
+
+  if (e.type == "CallOpened") {
+    CallView call;
+    call.call_id = str(d, "call_id");
+    call.title = str(d, "title");
+    call.regions = strings(d, "regions");
+    if (auto it = d.find("quotas"); it != d.end() && it->value().is_object()) {
+      for (const auto& [region, quota] : it->value().get_object()) {
+        if (quota.is_int64()) call.quotas[std::string(region)] = quota.get_int64();
+      }
+    }
+    call.divergence_threshold_points = integer(d, "divergence_threshold_points", 20);
+    call.deadline_utc = str(d, "deadline_utc");
+    call.deadline_local = str(d, "deadline_local");
+    call.zone = str(d, "zone");
+    call.rules_version = str(d, "rules_version");
+    call.position = e.position;
+    auto id = call.call_id;
+    calls_[id] = std::move(call);
+    record_activity(e, "", "");
+    return;
+  }
+  if (e.type == "OrganisationRegistered") {
+    OrganisationView o;
+    o.organisation_id = str(d, "organisation_id");
+    o.legal_name = str(d, "legal_name");
+    o.legal_form = str(d, "legal_form");
+    if (auto it = d.find("registration"); it != d.end() && it->value().is_object()) {
+      o.registration_number = str(it->value().get_object(), "number");
+    }
+    o.region = str(d, "region");
+    o.province = str(d, "province");
+    o.domains = strings(d, "domains");
+    auto region = o.region;
+    auto id = o.organisation_id;
+    organisations_[id] = std::move(o);
+    record_activity(e, region, "");
+    return;
+  }
+  if (e.type == "SelectionRecorded") {
+    auto it = calls_.find(str(d, "call_id"));
+    if (it != calls_.end()) {
+      it->second.selections[str(d, "region")] = {e.position, e.hash, e.recorded_at, str(d, "rationale")};
+    }
+    record_activity(e, str(d, "region"), "");
+    return;
+  }
+  if (!e.stream.starts_with("application/")) return;  // access control, persons: not in these views
+
+  const std::string id = e.stream.substr(12);
+  CaseFile& c = mutable_case(id);
+  c.events.push_back({e.position, e.type, e.recorded_at, e.actor_id, e.actor_role, e.hash});
+  auto call = [&]() -> const CallView* {
+    auto it = calls_.find(c.call_id);
+    return it == calls_.end() ? nullptr : &it->second;
+  };
+  auto decide = [&](std::string decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
+    DecisionRecord r;
+    r.position = e.position;
+    r.hash = e.hash;
+    r.type = e.type;
+    r.decision = std::move(decision);
+    r.recorded_at = e.recorded_at;
+    r.actor_id = e.actor_id;
+    r.actor_role = e.actor_role;
+    r.rationale = std::move(rationale);
+    r.rules_version = str(d, "rules_version");
+    if (r.rules_version.empty()) {
+      if (const auto* cv = call()) r.rules_version = cv->rules_version;
+    }
+    r.round = c.round;
+    r.rests_on = std::move(rests_on);
+    r.data = d;
+    c.decisions.push_back(std::move(r));
+    return c.decisions.back();
+  };
+
+  if (e.type == "DossierReceived" || e.type == "FormReceived") {
+    const bool dossier = e.type == "DossierReceived";
+    if (c.call_id.empty()) {
+      c.call_id = str(d, "call_id");
+      c.organisation_id = str(d, "organisation_id");
+      c.registration_number = str(d, "registration_number");
+      c.region = str(d, "region");
+    }
+    Part p;
+    p.part = dossier ? "dossier" : "form";
+    p.position = e.position;
+    p.hash = e.hash;
+    p.received_at = str(d, "received_at");
+    p.late = boolean(d, "late");
+    if (dossier) {
+      p.documents = documents(d, "documents");
+      p.missing_documents = strings(d, "missing_documents");
+    } else {
+      p.answers = member(d, "answers");
+    }
+    c.parts.push_back(std::move(p));
+    mark_effective(c);
+  } else if (e.type == "DocumentsAttached") {
+    for (auto& doc : documents(d, "documents")) c.attachments.push_back(std::move(doc));
+  } else if (e.type == "LateSubmissionAccepted") {
+    c.late_accepted = true;
+    if (c.stage == "inadmissible") c.stage = "received";
+    std::vector<EventLink> late_parts;
+    for (const auto& p : c.parts) {
+      if (p.effective && p.late) late_parts.push_back(link(p));
+    }
+    decide("late-accepted", str(d, "reason"), std::move(late_parts));
+    c.last_decision = e.position;
+  } else if (e.type == "ApplicationDeclaredInadmissible") {
+    c.stage = "inadmissible";
+    decide("inadmissible", str(d, "rationale"), effective_parts(c));
+    c.last_decision = e.position;
+  } else if (e.type == "EligibilityAssessed") {
+    const bool eligible = boolean(d, "eligible");
+    c.stage = eligible ? "eligible" : "ineligible";
+    c.eligibility = json::object{{"eligible", eligible},
+                                 {"criteria", member(d, "criteria")},
+                                 {"rationale", str(d, "rationale")},
+                                 {"position", static_cast<std::int64_t>(e.position)},
+                                 {"round", c.round}};
+    decide(eligible ? "eligible" : "ineligible", str(d, "rationale"), effective_parts(c));
+    c.last_decision = e.position;
+  } else if (e.type == "EvaluatorAssigned") {
+    EvaluatorWork w;
+    w.evaluator_id = str(d, "evaluator_id");
+    w.round = static_cast<int>(integer(d, "round", c.round));
+    w.assigned_position = e.position;
+    c.evaluators.push_back(std::move(w));
+  } else if (e.type == "ConflictOfInterestDeclared") {
+    const auto evaluator = str(d, "evaluator_id");
+    if (auto* w = work_of(c, evaluator, static_cast<int>(integer(d, "round", c.round)))) {
+      w->declaration = boolean(d, "conflict") ? "conflict" : "no_conflict";
+      w->statement = str(d, "statement");
+      w->declared_position = e.position;
+    }
+  } else if (e.type == "ScoreSubmitted") {
+    const auto evaluator = str(d, "evaluator_id");
+    const int round = static_cast<int>(integer(d, "round", c.round));
+    std::vector<EventLink> rests_on;
+    if (auto* w = work_of(c, evaluator, round)) {
+      w->scored = true;
+      w->total_half_points = static_cast<int>(integer(d, "total_half_points"));
+      w->scores = member(d, "scores");
+      w->scored_position = e.position;
+      rests_on.push_back(link_of(c, w->assigned_position));
+      if (w->declared_position) rests_on.push_back(link_of(c, w->declared_position));
+    }
+    auto& r = decide("score", "", std::move(rests_on));
+    r.evaluator_id = evaluator;
+    r.round = round;
+  } else if (e.type == "ConsensusRecorded") {
+    c.consensus = json::object{{"total_half_points", integer(d, "total_half_points")},
+                               {"rationale", str(d, "rationale")},
+                               {"position", static_cast<std::int64_t>(e.position)},
+                               {"round", c.round}};
+    std::vector<EventLink> scores;
+    for (const auto& w : c.evaluators) {
+      if (w.round == c.round && w.scored) scores.push_back(link_of(c, w.scored_position));
+    }
+    decide("consensus", str(d, "rationale"), std::move(scores));
+  } else if (e.type == "ScoreFinalised") {
+    json::object final_score = d;
+    final_score["position"] = static_cast<std::int64_t>(e.position);
+    c.final_score = std::move(final_score);
+    c.stage = "scored";
+    std::vector<EventLink> rests_on;
+    for (const auto& w : c.evaluators) {
+      if (w.round == c.round && w.scored) rests_on.push_back(link_of(c, w.scored_position));
+    }
+    if (c.consensus.is_object()) {
+      rests_on.push_back(link_of(c, static_cast<std::uint64_t>(integer(c.consensus.get_object(), "position"))));
+    }
+    decide("final-score", str(d, "rationale"), std::move(rests_on));
+  } else if (e.type == "ApplicationSelected" || e.type == "ApplicationWaitlisted") {
+    const bool selected = e.type == "ApplicationSelected";
+    c.stage = selected ? "selected" : "waiting";
+    c.rank = static_cast<int>(integer(d, "rank"));
+    c.of = static_cast<int>(integer(d, "of"));
+    if (selected) {
+      c.ever_selected = true;
+      c.place_region = str(d, "place_region");
+      if (c.place_region.empty()) c.place_region = c.region;
+    }
+    std::vector<EventLink> rests_on;
+    if (const auto* cv = call()) {
+      auto it = cv->selections.find(c.region);
+      if (it != cv->selections.end()) rests_on.push_back({it->second.position, "SelectionRecorded", it->second.hash});
+    }
+    if (c.final_score.is_object()) {
+      rests_on.push_back(link_of(c, static_cast<std::uint64_t>(integer(c.final_score.get_object(), "position"))));
+    }
+    decide(selected ? "selected" : "waiting", str(d, "rationale"), std::move(rests_on));
+    c.last_decision = e.position;
+  } else if (e.type == "ApplicationWithdrawn") {
+    c.stage = "withdrawn";
+    std::vector<EventLink> rests_on;
+    if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
+    decide("withdrawn", str(d, "reason"), std::move(rests_on));
+    c.last_decision = e.position;
+  } else if (e.type == "DecisionNotified") {
+    c.notified_at = str(d, "notified_at");
+    c.appeal_deadline = str(d, "appeal_deadline");
+    std::vector<EventLink> rests_on;
+    if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
+    decide("notified", "", std::move(rests_on));
+  } else if (e.type == "AppealFiled") {
+    c.appeal = "filed";
+    std::vector<EventLink> rests_on;
+    for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
+      if (it->type == "DecisionNotified") {
+        rests_on.push_back({it->position, it->type, it->hash});
+        break;
+      }
+    }
+    decide("appeal-filed", str(d, "grounds"), std::move(rests_on));
+  } else if (e.type == "AppealDecided") {
+    const bool upheld = boolean(d, "upheld");
+    c.appeal = upheld ? "upheld" : "rejected";
+    std::vector<EventLink> rests_on;
+    for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
+      if (it->type == "AppealFiled") {
+        rests_on.push_back({it->position, it->type, it->hash});
+        break;
+      }
+    }
+    decide(upheld ? "appeal-upheld" : "appeal-rejected", str(d, "rationale"), std::move(rests_on));
+    c.last_decision = e.position;
+    // As the AMI's rules have it: an upheld appeal re-examines the application in a new round,
+    // unless it was selected or withdrawn since.
+    if (upheld && c.stage != "selected" && c.stage != "withdrawn") {
+      c.round = static_cast<int>(integer(d, "next_round", c.round + 1));
+      c.consensus = nullptr;
+      c.final_score = nullptr;
+      c.rank = 0;
+      c.of = 0;
+      if (c.stage == "inadmissible") {
+        c.late_accepted = true;
+        c.stage = "received";
+      } else if (c.stage == "ineligible") {
+        c.stage = "received";
+      } else {
+        c.stage = "eligible";
+      }
+    }
+  } else if (e.type == "RecordCorrected") {
+    const auto corrected = static_cast<std::uint64_t>(integer(d, "corrects_position"));
+    decide("correction", str(d, "reason"), {link_of(c, corrected)});
+  }
+  record_activity(e, c.region, id);
+}
+
+json::value Model::to_json() const {
+  json::object cases;
+  for (const auto& [id, c] : cases_) cases[id] = json::value_from(*c);
+  json::object activity;
+  for (const auto& [region, feed] : activity_) {
+    json::array items;
+    for (const auto& item : feed) items.push_back(json::value_from(item));
+    activity[region] = std::move(items);
+  }
+  return json::object{{"model_version", kModelVersion},
+                      {"position", position_},
+                      {"hash", hash_},
+                      {"recorded_at", recorded_at_},
+                      {"calls", json::value_from(calls_)},
+                      {"organisations", json::value_from(organisations_)},
+                      {"cases", std::move(cases)},
+                      {"activity", std::move(activity)}};
+}
+
+Result<Model> Model::from_json(const json::value& v) {
+  try {
+    const auto& o = v.as_object();
+    if (o.at("model_version").as_int64() != kModelVersion) return Status::data_loss("another model version");
+    Model m;
+    m.position_ = json::value_to<std::uint64_t>(o.at("position"));
+    m.hash_ = json::value_to<std::string>(o.at("hash"));
+    m.recorded_at_ = json::value_to<std::string>(o.at("recorded_at"));
+    m.calls_ = json::value_to<std::map<std::string, CallView>>(o.at("calls"));
+    m.organisations_ = json::value_to<std::map<std::string, OrganisationView>>(o.at("organisations"));
+    for (const auto& [id, c] : o.at("cases").as_object()) {
+      m.cases_[std::string(id)] = std::make_shared<const CaseFile>(json::value_to<CaseFile>(c));
+    }
+    for (const auto& [region, items] : o.at("activity").as_object()) {
+      auto& feed = m.activity_[std::string(region)];
+      for (const auto& item : items.as_array()) feed.push_back(json::value_to<ActivityItem>(item));
+    }
+    return m;
+  } catch (const std::exception& ex) {
+    return Status::data_loss(std::string("the read model checkpoint does not read back: ") + ex.what());
+  }
+}
+
+}  // namespace sijill::projections

@@ -1,0 +1,368 @@
+#include "sijill/projections/projector.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "sijill/projections/views.h"
+#include "sijill/store/event_store.h"
+#include "sijill/time/instant.h"
+#include "sijill/time/zone.h"
+#include "sijill/util/files.h"
+
+namespace sijill::projections {
+
+namespace json = boost::json;
+
+std::shared_ptr<const std::string> Snapshot::dashboard_json(const std::string& region) const {
+  std::lock_guard lock(mu_);
+  auto& slot = dashboards_[region];
+  if (!slot) slot = std::make_shared<const std::string>(json::serialize(dashboard(model_, region)));
+  return slot;
+}
+
+std::filesystem::path checkpoint_dir(const std::filesystem::path& data_dir) {
+  return data_dir / "checkpoints" / "read-model";
+}
+
+Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
+                   const std::function<void(std::uint64_t)>& progress) {
+  if (to == 0) to = store.head().position;
+  Status failure;
+  auto st = store.scan_log(model.position(), to, [&](const store::Record& record) {
+    auto event = Event::from_record(record);
+    if (!event) {
+      failure = event.status();
+      return false;
+    }
+    model.apply(*event);
+    if (progress && record.position % 65536 == 0) progress(record.position);
+    return true;
+  });
+  if (!st) return st;
+  return failure;
+}
+
+namespace {
+
+// A checkpoint file: one line of JSON (the header), then the model's JSON.
+struct CheckpointFile {
+  std::filesystem::path path;
+  std::uint64_t position = 0;
+};
+
+std::string file_name(std::uint64_t position) {
+  std::string digits = std::to_string(position);
+  return std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".json";
+}
+
+// The checkpoints in `dir`, newest first.
+std::vector<CheckpointFile> list_checkpoints(const std::filesystem::path& dir) {
+  std::vector<CheckpointFile> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() != 25 || !name.ends_with(".json")) continue;
+    try {
+      out.push_back({entry.path(), std::stoull(name.substr(0, 20))});
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.position > b.position; });
+  return out;
+}
+
+// Reads and checks one checkpoint against the log: its version, its position (at most the head)
+// and the log's hash at that position.
+Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFile& file) {
+  std::ifstream in(file.path, std::ios::binary);
+  std::string header;
+  if (!in || !std::getline(in, header)) return Status::data_loss("cannot read it");
+  json::error_code ec;
+  auto h = json::parse(header, ec);
+  if (ec || !h.is_object()) return Status::data_loss("its header is not JSON");
+  const auto& ho = h.get_object();
+  if (!ho.contains("model_version") || !ho.at("model_version").is_int64() ||
+      ho.at("model_version").get_int64() != kModelVersion) {
+    return Status::data_loss("it was written by another version of the read model");
+  }
+  if (!ho.contains("position") || !ho.contains("hash") || !ho.at("hash").is_string())
+    return Status::data_loss("its header is incomplete");
+  const auto position = json::value_to<std::uint64_t>(ho.at("position"));
+  const std::string hash(ho.at("hash").get_string());
+  if (position != file.position) return Status::data_loss("its name and its header disagree");
+  if (position > store.head().position) return Status::data_loss("it is ahead of the log");
+  auto records = store.read_log(position - 1, 1);
+  if (!records) return records.status();
+  if (records->empty() || store::to_hex(records->front().hash) != hash) {
+    return Status::data_loss("its hash is not the log's hash at position " + std::to_string(position));
+  }
+  std::stringstream body;
+  body << in.rdbuf();
+  auto v = json::parse(body.str(), ec);
+  if (ec) return Status::data_loss("its model is not JSON");
+  auto model = Model::from_json(v);
+  if (!model) return model.status();
+  if (model->position() != position || model->hash() != hash)
+    return Status::data_loss("its model is of another position");
+  return model;
+}
+
+Status write_checkpoint_file(const std::filesystem::path& dir, const Model& model) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::unavailable("cannot create " + dir.string() + ": " + ec.message());
+  json::object header{{"read_model", "programme"},
+                      {"model_version", kModelVersion},
+                      {"position", model.position()},
+                      {"hash", model.hash()}};
+  std::string text = json::serialize(header);
+  text += '\n';
+  text += json::serialize(model.to_json());
+  return util::write_file_durably(dir / file_name(model.position()), text);
+}
+
+}  // namespace
+
+struct Projector::Impl {
+  const store::EventStore& store;
+  ProjectorOptions options;
+
+  // The working model: the projector thread's alone once started.
+  Model model;
+  std::uint64_t last_checkpoint = 0;
+
+  mutable std::mutex mu;
+  mutable std::condition_variable published;
+  SnapshotPtr snapshot = std::make_shared<const Snapshot>(Model{});
+  std::vector<std::function<void(const SnapshotPtr&)>> listeners;
+
+  std::atomic<bool> running{false};
+  std::thread thread;
+
+  mutable std::mutex cache_mu;
+  mutable std::map<std::uint64_t, std::shared_ptr<const Model>> checkpoint_cache;  // small, by position
+
+  Impl(const store::EventStore& s, ProjectorOptions o) : store(s), options(std::move(o)) {}
+
+  void publish() {
+    auto next = std::make_shared<const Snapshot>(model);
+    {
+      std::lock_guard lock(mu);
+      snapshot = next;
+    }
+    published.notify_all();
+    for (const auto& listener : listeners) listener(next);
+  }
+
+  void maybe_checkpoint(bool force) {
+    if (options.checkpoint_dir.empty() || !options.write_checkpoints || model.position() == 0) return;
+    const bool crossed = model.position() / options.checkpoint_every > last_checkpoint / options.checkpoint_every;
+    if (!force && !crossed) return;
+    if (model.position() == last_checkpoint) return;
+    if (write_checkpoint_file(options.checkpoint_dir, model)) {
+      last_checkpoint = model.position();
+      prune();
+    }
+  }
+
+  void prune() {
+    auto files = list_checkpoints(options.checkpoint_dir);
+    for (std::size_t i = options.keep_checkpoints; i < files.size(); ++i) {
+      std::error_code ec;
+      std::filesystem::remove(files[i].path, ec);
+    }
+  }
+
+  void follow() {
+    while (running.load()) {
+      const auto head = store.head().position;
+      if (head <= model.position()) {
+        store.wait_for(model.position() + 1, options.idle_poll);
+        continue;
+      }
+      if (!replay_into(store, model, head)) {
+        // A record that does not read back: the store's own checks will have refused to open a
+        // damaged log, so this is transient (e.g. shutting down). Try again shortly.
+        std::this_thread::sleep_for(options.idle_poll);
+        continue;
+      }
+      publish();
+      maybe_checkpoint(false);
+    }
+  }
+};
+
+Projector::Projector(const store::EventStore& store, ProjectorOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+
+Projector::~Projector() { stop(); }
+
+Result<LoadReport> Projector::load() {
+  const auto started = std::chrono::steady_clock::now();
+  LoadReport report;
+  auto& m = impl_->model;
+  m = Model{};
+  if (!impl_->options.checkpoint_dir.empty()) {
+    for (const auto& file : list_checkpoints(impl_->options.checkpoint_dir)) {
+      auto loaded = read_checkpoint(impl_->store, file);
+      if (!loaded) {
+        report.ignored.push_back(file.path.filename().string() + ": " + std::string(loaded.status().message()));
+        continue;
+      }
+      m = std::move(*loaded);
+      report.checkpoint = file.position;
+      impl_->last_checkpoint = file.position;
+      break;
+    }
+  }
+  const auto from = m.position();
+  if (auto st = replay_into(impl_->store, m, 0); !st) return st;
+  report.replayed = m.position() - from;
+  impl_->publish();
+  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+void Projector::start() {
+  if (impl_->running.exchange(true)) return;
+  impl_->thread = std::thread([this] { impl_->follow(); });
+}
+
+void Projector::stop() {
+  if (impl_->running.exchange(false)) {
+    impl_->thread.join();
+    impl_->maybe_checkpoint(true);
+  }
+}
+
+void Projector::on_publish(std::function<void(const SnapshotPtr&)> listener) {
+  impl_->listeners.push_back(std::move(listener));
+}
+
+SnapshotPtr Projector::current() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->snapshot;
+}
+
+bool Projector::wait_for(std::uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mu);
+  return impl_->published.wait_for(lock, timeout, [&] { return impl_->snapshot->position() >= position; });
+}
+
+Result<SnapshotPtr> Projector::as_of(std::uint64_t position) const {
+  const auto head = impl_->store.head().position;
+  if (position > head) {
+    return Status::invalid_argument("as_of is past the log",
+                                    {{"/as_of", "position " + std::to_string(position) + " is not in the log (1 to " +
+                                                    std::to_string(head) + ")"}});
+  }
+  if (auto now = current(); now->position() == position) return now;
+  if (position == 0) return std::make_shared<const Snapshot>(Model{});
+  // The nearest checkpoint at or before the position, else the start.
+  Model model;
+  if (!impl_->options.checkpoint_dir.empty()) {
+    for (const auto& file : list_checkpoints(impl_->options.checkpoint_dir)) {
+      if (file.position > position) continue;
+      std::shared_ptr<const Model> base;
+      {
+        std::lock_guard lock(impl_->cache_mu);
+        if (auto it = impl_->checkpoint_cache.find(file.position); it != impl_->checkpoint_cache.end())
+          base = it->second;
+      }
+      if (!base) {
+        auto loaded = read_checkpoint(impl_->store, file);
+        if (!loaded) continue;
+        base = std::make_shared<const Model>(std::move(*loaded));
+        std::lock_guard lock(impl_->cache_mu);
+        if (impl_->checkpoint_cache.size() >= 4) impl_->checkpoint_cache.erase(impl_->checkpoint_cache.begin());
+        impl_->checkpoint_cache[file.position] = base;
+      }
+      model = *base;
+      break;
+    }
+  }
+  if (auto st = replay_into(impl_->store, model, position); !st) return st;
+  return std::make_shared<const Snapshot>(std::move(model));
+}
+
+Status Projector::write_checkpoint() {
+  if (impl_->options.checkpoint_dir.empty()) return Status::ok();
+  if (auto st = write_checkpoint_file(impl_->options.checkpoint_dir, impl_->model); !st) return st;
+  impl_->last_checkpoint = impl_->model.position();
+  impl_->prune();
+  return Status::ok();
+}
+
+Result<std::uint64_t> resolve_as_of(const store::EventStore& store, std::string_view text) {
+  const auto head = store.head().position;
+  const bool digits = !text.empty() && text.size() <= 19 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    const auto position = std::stoull(std::string(text));
+    if (position > head) {
+      return Status::invalid_argument(
+          "as_of is past the log",
+          {{"/as_of", "position " + std::string(text) + " is past the head, " + std::to_string(head)}});
+    }
+    return position;
+  }
+  auto instant = time::parse_instant(text);
+  if (!instant) {
+    auto zone = time::Zone::locate();
+    if (!zone) return zone.status();
+    instant = time::resolve_local(text, *zone);
+    if (!instant) {
+      if (instant.status().code() == Code::rule_violation) return instant.status();
+      return Status::invalid_argument(
+          "as_of is neither a position nor an instant",
+          {{"/as_of", "'" + std::string(text) +
+                          "' is not a log position, an RFC 3339 instant (2026-07-15T12:00:00Z) or a local time "
+                          "in Africa/Casablanca (2026-07-15T13:00 or 15/07/2026 13:00)"}});
+    }
+  }
+  // recorded_at never decreases along the log: the last record at or before the instant.
+  const auto wanted = time::format_utc(*instant);
+  auto recorded_at = [&](std::uint64_t position) -> Result<std::string> {
+    auto records = store.read_log(position - 1, 1);
+    if (!records) return records.status();
+    if (records->empty()) return Status::data_loss("no record at " + std::to_string(position));
+    auto env = store::parse_envelope(records->front().bytes);
+    if (!env) return env.status();
+    return env->recorded_at;
+  };
+  std::uint64_t lo = 0, hi = head;  // answer in [lo, hi]: records 1..lo are at or before it
+  while (lo < hi) {
+    const auto mid = lo + (hi - lo + 1) / 2;
+    auto at = recorded_at(mid);
+    if (!at) return at.status();
+    if (*at <= wanted) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+Result<std::uint64_t> rebuild(const store::EventStore& store, const std::filesystem::path& dir,
+                              const std::function<void(std::uint64_t)>& progress) {
+  for (const auto& file : list_checkpoints(dir)) {
+    std::error_code ec;
+    std::filesystem::remove(file.path, ec);
+    if (ec) return Status::unavailable("cannot remove " + file.path.string() + ": " + ec.message());
+  }
+  Model model;
+  if (auto st = replay_into(store, model, 0, progress); !st) return st;
+  if (model.position() > 0) {
+    if (auto st = write_checkpoint_file(dir, model); !st) return st;
+  }
+  return model.position();
+}
+
+}  // namespace sijill::projections

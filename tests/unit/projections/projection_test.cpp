@@ -1,0 +1,396 @@
+// The read model against a real log: the demo programme (350 applications, a finished
+// selection, appeals, a withdrawal) written to a RocksDB store, command by command, with the
+// store's clock at each step's time in the story.
+//
+// - the projection says what the domain's own state says (stages, ranks, selection);
+// - rebuilt from position 0, it equals, byte for byte once serialised, the model kept live
+//   across restarts from checkpoints;
+// - "as of P" gives exactly what the live model showed when P was the head;
+// - a checkpoint that does not match the log is ignored;
+// - an evaluator does not see other scores before submitting their own.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "domain_harness.h"
+#include "sijill/demo/demo.h"
+#include "sijill/domain/ami/module.h"
+#include "sijill/domain/ami/ranking.h"
+#include "sijill/projections/projector.h"
+#include "sijill/projections/views.h"
+#include "sijill/store/event_store.h"
+#include "sijill/store/key_store.h"
+#include "temp_dir.h"
+
+using namespace sijill;
+namespace json = boost::json;
+
+namespace {
+
+// One demo step's events, as committed: the unit of a commit in these tests.
+struct DemoCommand {
+  std::vector<testing::Committed> events;
+};
+
+// The demo, decided by the AMI module (the same rules as the server), kept as commands.
+struct Demo {
+  domain::ami::AmiModule module;
+  testing::DomainHarness harness{module};
+  std::vector<DemoCommand> commands;
+
+  explicit Demo(store::KeyStore& keys) {
+    auto summary = demo::run(2026, [&](const demo::Step& s) -> Result<std::vector<demo::ProducedEvent>> {
+      auto data = s.data;
+      if (s.command == "RegisterContactPerson") {
+        auto sealed = keys.seal("person/" + std::string(data.at("person_id").as_string()), data.at("contact"));
+        if (!sealed) return sealed.status();
+        data["contact"] = *sealed;
+      }
+      auto r = harness.run(s.command, data, s.actor, s.at);
+      if (!r) return r.status();
+      commands.push_back({*r});
+      std::vector<demo::ProducedEvent> out;
+      for (auto& e : *r) out.push_back({e.type, e.data});
+      return out;
+    });
+    REQUIRE(summary.is_ok());
+  }
+};
+
+Demo& demo_programme() {
+  static testing::TempDir keys_dir;
+  static auto keys = store::KeyStore::open(keys_dir.path() / "keys");
+  static Demo demo(**keys);
+  return demo;
+}
+
+// A store whose clock reads the story's time of the command being committed.
+struct StoryStore {
+  time::Instant now{};
+  std::unique_ptr<store::EventStore> store;
+
+  explicit StoryStore(const std::filesystem::path& dir) {
+    store::StoreOptions o;
+    o.dir = dir;
+    o.sync = false;
+    o.clock = [this] { return std::chrono::system_clock::time_point(now); };
+    auto opened = store::EventStore::open(o);
+    REQUIRE(opened.is_ok());
+    store = std::move(*opened);
+  }
+
+  std::uint64_t commit(const DemoCommand& command) {
+    now = command.events.front().recorded_at;
+    auto batch = store->begin_batch();
+    store::AppendRequest request;
+    for (const auto& e : command.events) {
+      store::EventDraft d;
+      d.stream = e.stream;
+      d.type = e.type;
+      d.data = e.data;
+      d.actor = {e.actor.id, e.actor.role};
+      request.events.push_back(std::move(d));
+    }
+    auto staged = batch.stage(request);
+    REQUIRE(staged.is_ok());
+    REQUIRE(store->commit(batch).is_ok());
+    return store->head().position;
+  }
+};
+
+std::string bytes(const projections::Model& m) { return json::serialize(m.to_json()); }
+
+projections::Model replayed(const store::EventStore& s, std::uint64_t to = 0) {
+  projections::Model m;
+  REQUIRE(projections::replay_into(s, m, to).is_ok());
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("the read model says what the domain's state says") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  for (const auto& c : demo.commands) s.commit(c);
+  const auto model = replayed(*s.store);
+  const auto& state = demo.module.state();
+
+  REQUIRE(model.cases().size() == state.applications.size());
+  for (const auto& [id, a] : state.applications) {
+    INFO(id);
+    const auto* c = model.case_file(id);
+    REQUIRE(c != nullptr);
+    CHECK(c->stage == domain::ami::to_string(a.stage));
+    CHECK(c->region == a.region);
+    CHECK(c->late == a.late);
+    CHECK(c->late_accepted == a.late_accepted);
+    CHECK(c->round == a.round);
+    CHECK(c->rank == a.rank.value_or(0));
+    CHECK(c->final_score.is_object() == a.final_score.has_value());
+  }
+
+  // The dashboard's figures, recomputed from the domain's state.
+  const auto dash = projections::dashboard(model, "");
+  std::map<domain::ami::Stage, std::int64_t> stages;
+  for (const auto& [id, a] : state.applications) ++stages[a.stage];
+  const auto& pipeline = dash.at("pipeline").as_object();
+  CHECK(pipeline.at("received").as_int64() == static_cast<std::int64_t>(state.applications.size()));
+  CHECK(pipeline.at("selected").as_int64() == 150);
+  CHECK(pipeline.at("selected").as_int64() == stages[domain::ami::Stage::selected]);
+  CHECK(pipeline.at("waiting").as_int64() == stages[domain::ami::Stage::waiting]);
+  CHECK(pipeline.at("ineligible").as_int64() == stages[domain::ami::Stage::ineligible]);
+  CHECK(pipeline.at("inadmissible").as_int64() == stages[domain::ami::Stage::inadmissible]);
+  CHECK(pipeline.at("withdrawn").as_int64() == stages[domain::ami::Stage::withdrawn]);
+  CHECK(dash.at("targets").as_array().at(0).at("actual").as_int64() == 150);
+  for (const auto& r : dash.at("by_region").as_array()) {
+    INFO(r);
+    CHECK(r.at("selected").as_int64() == 30);
+    CHECK(r.at("quota").as_int64() == 30);
+  }
+
+  // Each region's ranking is the domain's ranking, in the same order.
+  for (const auto& region : state.calls.begin()->second.config.regions) {
+    INFO(region);
+    auto ranked = projections::ranking(model, state.calls.begin()->first, region);
+    REQUIRE(ranked.is_ok());
+    auto expected = domain::ami::ranking(state, state.calls.begin()->first, region);
+    const auto& entries = ranked->at("entries").as_array();
+    REQUIRE(entries.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      CHECK(entries[i].at("application_id").as_string() == expected[i].application_id);
+    }
+    CHECK(ranked->at("selected").as_int64() == 30);
+    CHECK(ranked->at("selection").is_object());
+  }
+}
+
+TEST_CASE("the model rebuilt from position 0 equals the live one kept across restarts, byte for byte") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  const auto checkpoints = projections::checkpoint_dir(dir.path());
+  projections::ProjectorOptions options;
+  options.checkpoint_dir = checkpoints;
+  options.checkpoint_every = 700;
+  options.idle_poll = std::chrono::milliseconds(5);
+
+  std::mt19937 random(20260630);
+  auto projector = std::make_unique<projections::Projector>(*s.store, options);
+  REQUIRE(projector->load().is_ok());
+  projector->start();
+  int restarts = 0;
+  std::uint64_t used_checkpoint = 0;
+  for (std::size_t i = 0; i < demo.commands.size(); ++i) {
+    const auto position = s.commit(demo.commands[i]);
+    if (random() % 400 == 0) {  // a restart in the middle: stop (checkpoint), load, follow again
+      REQUIRE(projector->wait_for(position, std::chrono::seconds(10)));
+      projector.reset();
+      projector = std::make_unique<projections::Projector>(*s.store, options);
+      auto report = projector->load();
+      REQUIRE(report.is_ok());
+      CHECK(report->checkpoint == position);  // written on stop: nothing to replay
+      CHECK(report->replayed == 0);
+      used_checkpoint = std::max(used_checkpoint, report->checkpoint);
+      projector->start();
+      ++restarts;
+    }
+  }
+  const auto head = s.store->head().position;
+  REQUIRE(projector->wait_for(head, std::chrono::seconds(30)));
+  CHECK(restarts > 0);
+  CHECK(used_checkpoint > 0);
+  const auto live = bytes(projector->current()->model());
+  projector->stop();
+
+  // A crash loses the stop's checkpoint: restart from an older periodic one and replay the tail.
+  const auto last = checkpoints / ([&] {
+                      std::string d = std::to_string(head);
+                      return std::string(20 - d.size(), '0') + d + ".json";
+                    }());
+  REQUIRE(std::filesystem::exists(last));
+  std::filesystem::remove(last);
+  projections::Projector after_crash(*s.store, options);
+  auto report = after_crash.load();
+  REQUIRE(report.is_ok());
+  CHECK(report->checkpoint > 0);
+  CHECK(report->checkpoint < head);
+  CHECK(report->replayed == head - report->checkpoint);
+  CHECK(bytes(after_crash.current()->model()) == live);
+
+  // From position 0, with no checkpoint at all.
+  CHECK(bytes(replayed(*s.store)) == live);
+  auto rebuilt = projections::rebuild(*s.store, checkpoints);
+  REQUIRE(rebuilt.is_ok());
+  CHECK(*rebuilt == head);
+  projections::Projector fresh(*s.store, options);
+  auto fresh_report = fresh.load();
+  REQUIRE(fresh_report.is_ok());
+  CHECK(fresh_report->checkpoint == head);
+  CHECK(bytes(fresh.current()->model()) == live);
+}
+
+TEST_CASE("as of P, the case file, ranking and dashboard are what the live model showed when P was the head") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  projections::ProjectorOptions options;
+  options.checkpoint_dir = projections::checkpoint_dir(dir.path());
+  options.checkpoint_every = 1000;
+  options.idle_poll = std::chrono::milliseconds(5);
+  projections::Projector projector(*s.store, options);
+  REQUIRE(projector.load().is_ok());
+  projector.start();
+
+  struct Seen {
+    std::uint64_t position;
+    std::string application;
+    std::string case_file, history, dashboard, region_dashboard, ranking;
+  };
+  std::vector<Seen> seen;
+  const projections::Viewer auditor{"u-auditor", false};
+  std::mt19937 random(7);
+  for (const auto& command : demo.commands) {
+    const auto position = s.commit(command);
+    if (random() % 25 != 0) continue;
+    REQUIRE(projector.wait_for(position, std::chrono::seconds(10)));
+    auto snapshot = projector.current();
+    REQUIRE(snapshot->position() == position);
+    const auto& model = snapshot->model();
+    Seen v{position, "", "", "", *snapshot->dashboard_json(""), *snapshot->dashboard_json("Souss-Massa"), ""};
+    for (const auto& e : command.events) {
+      if (e.stream.starts_with("application/")) v.application = e.stream.substr(12);
+    }
+    if (!v.application.empty()) {
+      v.case_file = json::serialize(*projections::case_file(model, v.application, auditor));
+      v.history = json::serialize(*projections::decision_history(model, v.application, auditor));
+    }
+    if (!model.calls().empty()) {
+      auto r = projections::ranking(model, model.calls().begin()->first, "Souss-Massa");
+      if (r) v.ranking = json::serialize(*r);
+    }
+    seen.push_back(std::move(v));
+  }
+  REQUIRE(seen.size() > 50);
+  for (const auto& v : seen) {
+    INFO("as of " << v.position);
+    auto past = projector.as_of(v.position);
+    REQUIRE(past.is_ok());
+    const auto& model = (*past)->model();
+    CHECK((*past)->position() == v.position);
+    CHECK(*(*past)->dashboard_json("") == v.dashboard);
+    CHECK(*(*past)->dashboard_json("Souss-Massa") == v.region_dashboard);
+    if (!v.application.empty()) {
+      CHECK(json::serialize(*projections::case_file(model, v.application, auditor)) == v.case_file);
+      CHECK(json::serialize(*projections::decision_history(model, v.application, auditor)) == v.history);
+    }
+    if (!v.ranking.empty()) {
+      CHECK(json::serialize(*projections::ranking(model, model.calls().begin()->first, "Souss-Massa")) == v.ranking);
+    }
+  }
+  CHECK(projector.as_of(s.store->head().position + 1).status().code() == Code::invalid_argument);
+  auto before_everything = projector.as_of(0);
+  REQUIRE(before_everything.is_ok());
+  CHECK((*before_everything)->model().cases().empty());
+
+  // An instant names the last event recorded at or before it; local time is Africa/Casablanca.
+  const auto& store = *s.store;
+  const auto at_deadline = projections::resolve_as_of(store, "2026-06-30T19:00:00.000Z");
+  const auto local_deadline = projections::resolve_as_of(store, "30/06/2026 20:00");
+  REQUIRE(at_deadline.is_ok());
+  REQUIRE(local_deadline.is_ok());
+  CHECK(*at_deadline == *local_deadline);
+  CHECK(*at_deadline > 0);
+  auto last = store.read_log(*at_deadline - 1, 2);
+  REQUIRE(last.is_ok());
+  REQUIRE(last->size() == 2);
+  CHECK(store::parse_envelope((*last)[0].bytes)->recorded_at <= "2026-06-30T19:00:00.000Z");
+  CHECK(store::parse_envelope((*last)[1].bytes)->recorded_at > "2026-06-30T19:00:00.000Z");
+  CHECK(*projections::resolve_as_of(store, "2000-01-01T00:00:00Z") == 0);
+  CHECK(*projections::resolve_as_of(store, "17") == 17);
+  CHECK(projections::resolve_as_of(store, "20/09/2026 01:30").status().rule() == "ambiguous-local-time");
+  CHECK(projections::resolve_as_of(store, "yesterday").status().code() == Code::invalid_argument);
+  CHECK(projections::resolve_as_of(store, std::to_string(store.head().position + 1)).status().code() ==
+        Code::invalid_argument);
+}
+
+TEST_CASE("a checkpoint that does not match the log is ignored and the model is replayed") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  for (std::size_t i = 0; i < 400; ++i) s.commit(demo.commands[i]);
+  const auto dir_cp = projections::checkpoint_dir(dir.path());
+  REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
+  const auto head = s.store->head().position;
+  const auto expected = bytes(replayed(*s.store));
+
+  // Change the hash in the checkpoint's header: it no longer vouches for this log.
+  auto files = std::vector<std::filesystem::path>();
+  for (const auto& f : std::filesystem::directory_iterator(dir_cp)) files.push_back(f.path());
+  REQUIRE(files.size() == 1);
+  std::stringstream text;
+  text << std::ifstream(files[0]).rdbuf();
+  auto content = text.str();
+  const auto at = content.find("\"hash\":\"") + 8;
+  content[at] = content[at] == 'a' ? 'b' : 'a';
+  std::ofstream(files[0], std::ios::trunc) << content;
+
+  projections::ProjectorOptions options;
+  options.checkpoint_dir = dir_cp;
+  projections::Projector projector(*s.store, options);
+  auto report = projector.load();
+  REQUIRE(report.is_ok());
+  CHECK(report->checkpoint == 0);
+  CHECK(report->replayed == head);
+  REQUIRE(report->ignored.size() == 1);
+  CHECK(report->ignored[0].find("hash") != std::string::npos);
+  CHECK(bytes(projector.current()->model()) == expected);
+}
+
+TEST_CASE("an evaluator's case file hides other scores until their own is in") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  // Stop just after the first score of an application whose second evaluator has not scored.
+  std::string application, first, second;
+  projections::Model model;
+  for (const auto& c : demo.commands) {
+    s.commit(c);
+    REQUIRE(projections::replay_into(*s.store, model, 0).is_ok());
+    const auto& e = c.events.front();
+    if (e.type != "ScoreSubmitted") continue;
+    const auto* cf = model.case_file(std::string(e.data.at("application_id").as_string()));
+    int scored = 0;
+    std::string waiting;
+    for (const auto& w : cf->evaluators) {
+      if (w.scored)
+        ++scored;
+      else if (w.declaration == "no_conflict")
+        waiting = w.evaluator_id;
+    }
+    if (scored == 1 && !waiting.empty()) {
+      application = cf->application_id;
+      first = std::string(e.data.at("evaluator_id").as_string());
+      second = waiting;
+      break;
+    }
+  }
+  REQUIRE(!application.empty());
+  auto as_second = projections::case_file(model, application, {second, true});
+  REQUIRE(as_second.is_ok());
+  const auto text = json::serialize(*as_second);
+  CHECK(text.find("justification") == std::string::npos);
+  CHECK(text.find("hidden until you submit your own score") != std::string::npos);
+  auto history = projections::decision_history(model, application, {second, true});
+  REQUIRE(history.is_ok());
+  CHECK(json::serialize(*history).find("justification") == std::string::npos);
+
+  auto as_first = projections::case_file(model, application, {first, true});
+  CHECK(json::serialize(*as_first).find("justification") != std::string::npos);
+  auto as_auditor = projections::case_file(model, application, {"u-auditor", false});
+  CHECK(json::serialize(*as_auditor).find("justification") != std::string::npos);
+}
