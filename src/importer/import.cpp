@@ -267,7 +267,8 @@ Result<ImportReport> import_rows(const Planner& planner, const std::vector<CsvRe
       if (reply) {
         row.notes.push_back("contact person " + plan.person_id +
                             (reply->replayed ? " already registered (this row, imported before)"
-                                             : " " + would + "registered (personal data sealed)"));
+                                             : (options.dry_run ? " would be registered (personal data would be sealed)"
+                                                                : " registered (personal data sealed)")));
         if (options.dry_run && !reply->replayed) persons_planned.insert(plan.person_id);
       } else if (reply.status().code() == Code::conflict) {
         row.notes.push_back("contact person " + plan.person_id + " already registered (not registered again)");
