@@ -11,8 +11,9 @@
 //      carries the time it was sent in its `reason` (this process's steady clock), so that
 //      every delivery of its event gives a latency: receive time - send time, which covers the
 //      HTTP request, the command, the fsync and the fan-out (commit-to-client and a little
-//      more). The event's `recorded_at` (the server's clock at commit, in milliseconds) gives a
-//      second figure: receive time (system clock) - recorded_at;
+//      more). The event's `recorded_at` (the server's clock when it commits the event, in
+//      milliseconds, truncated) gives the commit-to-client figure the target is judged on:
+//      receive time (system clock, same machine) - recorded_at;
 //   3. checks that every subscriber received every event once, in order, with no gap;
 //   4. reads the server's resident memory (VmRSS) before subscribing, with everyone subscribed,
 //      at the end, and after the subscribers have closed, and samples it with /metrics while
@@ -1020,10 +1021,12 @@ int main(int argc, char** argv) {
                ok ? "ok" : "FAILED");
     if (!shared.first_error.empty()) fmt::print("first error: {}\n", shared.first_error);
     if (slow == 0) {
-      fmt::print("target: {} subscribers, {:.0f} events/s, commit-to-client p99 <= 20 ms: send -> client p99 {:.2f} ms, "
-                 "recorded_at -> client p99 {:.2f} ms, at {:.0f} deliveries/s: {}\n",
-                 subscribers, rate, p99_ms, rec_p99_ms, deliveries_window / window,
-                 p99_ms <= 20 && events_window / window >= rate * 0.95 ? "holds" : "MISSED");
+      // Commit-to-client is judged on recorded_at (the server's clock when it commits; up to a
+      // millisecond early, as it is truncated); send -> client adds the command's own way in.
+      fmt::print("target: {} subscribers, {:.0f} events/s, commit-to-client p99 <= 20 ms: recorded_at -> client p99 "
+                 "{:.2f} ms (send -> client {:.2f} ms), at {:.0f} deliveries/s: {}\n",
+                 subscribers, rate, rec_p99_ms, p99_ms, deliveries_window / window,
+                 rec_p99_ms <= 20 && events_window / window >= rate * 0.95 ? "holds" : "MISSED");
     }
     fmt::print("\nload average {} (at end)\n", load_average());
     if (!ok) exit_code = 1;
