@@ -266,14 +266,22 @@ Status Processor::start() {
   return Status::ok();
 }
 
+namespace {
+
+// Why a call cannot be queued at all (storage failed, or shutting down); ok when it can.
+Status admission(bool failed, bool accepting, std::string_view retry) {
+  if (failed) return Status::unavailable("storage failed earlier; the server refuses writes until restarted");
+  if (!accepting) return Status::unavailable("the server is shutting down; " + std::string(retry));
+  return Status::ok();
+}
+
+}  // namespace
+
 void Processor::submit(CommandCall call, Done done) {
   auto& d = *impl_;
-  if (d.failed.load()) {
-    done(Status::unavailable("storage failed earlier; the server refuses writes until restarted"));
-    return;
-  }
-  if (!d.committer || d.stopped.load()) {
-    done(Status::unavailable("the server is shutting down; retry with the same Idempotency-Key"));
+  if (auto st = admission(d.failed.load(), d.committer && !d.stopped.load(), "retry with the same Idempotency-Key");
+      !st) {
+    done(st);
     return;
   }
   auto shared_call = std::make_shared<CommandCall>(std::move(call));
@@ -312,12 +320,8 @@ Result<CommandOutcome> Processor::run(CommandCall call) {
 
 void Processor::dry_run(CommandCall call, DryRunDone done) {
   auto& d = *impl_;
-  if (d.failed.load()) {
-    done(Status::unavailable("storage failed earlier; the server refuses writes until restarted"));
-    return;
-  }
-  if (!d.committer || d.stopped.load()) {
-    done(Status::unavailable("the server is shutting down; retry later"));
+  if (auto st = admission(d.failed.load(), d.committer && !d.stopped.load(), "retry later"); !st) {
+    done(st);
     return;
   }
   auto shared_call = std::make_shared<CommandCall>(std::move(call));
