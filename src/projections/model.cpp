@@ -3,9 +3,16 @@
 #include <algorithm>
 #include <exception>
 #include <functional>
+#include <stdexcept>
 
+#include <simdjson.h>
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 
 #include "sijill/store/record.h"
 
@@ -38,6 +45,120 @@ BOOST_DESCRIBE_STRUCT(OrganisationView, (),
 BOOST_DESCRIBE_STRUCT(ActivityItem, (),
                       (position, type, stream, recorded_at, actor_id, actor_role, region, application_id))
 
+// The checkpoints' binary form (cereal's portable binary archive): every described struct
+// member by member, in the order above. JSON members are kept as their serialised text.
+template <class Archive, class T, std::enable_if_t<boost::describe::has_describe_members<T>::value, int> = 0>
+void serialize(Archive& archive, T& t) {
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto member) { archive(t.*member.pointer); });
+}
+
+}  // namespace sijill::projections
+
+namespace boost::json {
+
+// A JSON value in the checkpoints: a kind, then its content, recursively (no text to parse
+// back). Kinds: 0 null, 1 false, 2 true, 3 int64, 4 uint64, 5 double, 6 string, 7 array, 8 object.
+template <class Archive>
+void save(Archive& archive, const value& v) {
+  switch (v.kind()) {
+    case kind::null:
+      archive(std::uint8_t{0});
+      break;
+    case kind::bool_:
+      archive(static_cast<std::uint8_t>(v.get_bool() ? 2 : 1));
+      break;
+    case kind::int64:
+      archive(std::uint8_t{3}, v.get_int64());
+      break;
+    case kind::uint64:
+      archive(std::uint8_t{4}, v.get_uint64());
+      break;
+    case kind::double_:
+      archive(std::uint8_t{5}, v.get_double());
+      break;
+    case kind::string:
+      archive(std::uint8_t{6}, std::string(v.get_string()));
+      break;
+    case kind::array:
+      archive(std::uint8_t{7}, static_cast<std::uint64_t>(v.get_array().size()));
+      for (const auto& item : v.get_array()) save(archive, item);
+      break;
+    case kind::object:
+      archive(std::uint8_t{8}, static_cast<std::uint64_t>(v.get_object().size()));
+      for (const auto& member : v.get_object()) {
+        archive(std::string(member.key()));
+        save(archive, member.value());
+      }
+      break;
+  }
+}
+
+template <class Archive>
+void load(Archive& archive, value& v) {
+  std::uint8_t kind = 0;
+  archive(kind);
+  switch (kind) {
+    case 0:
+      v = nullptr;
+      return;
+    case 1:
+    case 2:
+      v = kind == 2;
+      return;
+    case 3: {
+      std::int64_t n = 0;
+      archive(n);
+      v = n;
+      return;
+    }
+    case 4: {
+      std::uint64_t n = 0;
+      archive(n);
+      v = n;
+      return;
+    }
+    case 5: {
+      double n = 0;
+      archive(n);
+      v = n;
+      return;
+    }
+    case 6: {
+      std::string text;
+      archive(text);
+      v = string(text);
+      return;
+    }
+    case 7: {
+      std::uint64_t size = 0;
+      archive(size);
+      auto& out = v.emplace_array();
+      out.reserve(size);
+      for (std::uint64_t i = 0; i < size; ++i) load(archive, out.emplace_back(nullptr));
+      return;
+    }
+    case 8: {
+      std::uint64_t size = 0;
+      archive(size);
+      auto& out = v.emplace_object();
+      out.reserve(size);
+      for (std::uint64_t i = 0; i < size; ++i) {
+        std::string key;
+        archive(key);
+        load(archive, out[key]);
+      }
+      return;
+    }
+    default:
+      throw std::runtime_error("a JSON value of unknown kind " + std::to_string(kind));
+  }
+}
+
+}  // namespace boost::json
+
+namespace sijill::projections {
+
 namespace {
 
 namespace json = boost::json;
@@ -58,9 +179,10 @@ bool boolean(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   return it != o.end() && it->value().is_bool() && it->value().get_bool();
 }
+// A copy in the default memory (the event's may be an arena that goes after it is applied).
 json::value member(const json::object& o, std::string_view key) {
   auto it = o.find(key);
-  return it != o.end() ? it->value() : json::value();
+  return it != o.end() ? json::value(it->value(), json::storage_ptr()) : json::value();
 }
 std::vector<std::string> strings(const json::object& o, std::string_view key) {
   std::vector<std::string> out;
@@ -131,27 +253,87 @@ EvaluatorWork* work_of(CaseFile& c, const std::string& evaluator, int round) {
   return nullptr;
 }
 
-const std::deque<ActivityItem> kNoActivity;
+const Model::Feed kNoActivity;
 
 }  // namespace
 
-Result<Event> Event::from_record(const store::Record& record) {
+namespace {
+
+// A value parsed by simdjson, rebuilt as a Boost.JSON value in `storage`. The log's records are
+// parsed with simdjson (several times faster than Boost.JSON's own parser on them); the model
+// keeps Boost.JSON values, like the rest of the server.
+json::value to_boost(simdjson::dom::element element, const json::storage_ptr& storage) {
+  using Type = simdjson::dom::element_type;
+  switch (element.type()) {
+    case Type::OBJECT: {
+      const auto object = element.get_object().value_unsafe();
+      json::object out(storage);
+      out.reserve(object.size());
+      for (const auto member : object) out.emplace(member.key, to_boost(member.value, storage));
+      return out;
+    }
+    case Type::ARRAY: {
+      const auto array = element.get_array().value_unsafe();
+      json::array out(storage);
+      out.reserve(array.size());
+      for (const auto item : array) out.push_back(to_boost(item, storage));
+      return out;
+    }
+    case Type::STRING:
+      return json::string(element.get_string().value_unsafe(), storage);
+    case Type::INT64:
+      return json::value(element.get_int64().value_unsafe(), storage);
+    case Type::UINT64:
+      return json::value(element.get_uint64().value_unsafe(), storage);
+    case Type::DOUBLE:
+      return json::value(element.get_double().value_unsafe(), storage);
+    case Type::BOOL:
+      return json::value(element.get_bool().value_unsafe(), storage);
+    case Type::NULL_VALUE:
+      break;
+  }
+  return json::value(nullptr, storage);
+}
+
+std::string text_of(simdjson::dom::object object, std::string_view key) {
+  std::string_view v;
+  return object[key].get(v) ? std::string() : std::string(v);
+}
+
+}  // namespace
+
+Result<Event> Event::from_record(const store::Record& record, json::storage_ptr storage) {
+  // The parser and a padded copy of the record (simdjson reads a little past the end), both
+  // reused from record to record.
+  thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  if (padded.size() < record.bytes.size() + simdjson::SIMDJSON_PADDING) {
+    padded.resize(record.bytes.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::copy(record.bytes.begin(), record.bytes.end(), padded.begin());
+  simdjson::dom::object o;
+  if (parser.parse(padded.data(), record.bytes.size(), false).get_object().get(o)) {
+    return Status::data_loss("record " + std::to_string(record.position) + " is not JSON");
+  }
   Event e;
   e.position = record.position;
   e.hash = store::to_hex(record.hash);
-  json::error_code ec;
-  auto v = json::parse(record.bytes, ec);
-  if (ec || !v.is_object()) return Status::data_loss("record " + std::to_string(record.position) + " is not JSON");
-  auto& o = v.get_object();
-  e.stream = str(o, "stream");
-  e.version = static_cast<std::uint64_t>(integer(o, "version"));
-  e.type = str(o, "type");
-  e.recorded_at = str(o, "recorded_at");
-  if (auto it = o.find("actor"); it != o.end() && it->value().is_object()) {
-    e.actor_id = str(it->value().get_object(), "id");
-    e.actor_role = str(it->value().get_object(), "role");
+  e.stream = text_of(o, "stream");
+  std::uint64_t version = 0;
+  if (!o["version"].get(version)) e.version = version;
+  e.type = text_of(o, "type");
+  e.recorded_at = text_of(o, "recorded_at");
+  simdjson::dom::object actor;
+  if (!o["actor"].get(actor)) {
+    e.actor_id = text_of(actor, "id");
+    e.actor_role = text_of(actor, "role");
   }
-  if (auto it = o.find("data"); it != o.end() && it->value().is_object()) e.data = std::move(it->value().get_object());
+  simdjson::dom::element data;
+  if (!o["data"].get(data) && data.is_object()) {
+    auto value = to_boost(data, storage);
+    e.data = json::object(storage);  // the same memory as the value's: a move, not a copy
+    e.data = std::move(value.get_object());
+  }
   return e;
 }
 
@@ -160,7 +342,7 @@ const CaseFile* Model::case_file(std::string_view application_id) const {
   return it == cases_.end() ? nullptr : it->second.get();
 }
 
-const std::deque<ActivityItem>& Model::activity(const std::string& region) const {
+const Model::Feed& Model::activity(const std::string& region) const {
   auto it = activity_.find(region);
   return it == activity_.end() ? kNoActivity : it->second;
 }
@@ -179,7 +361,8 @@ CaseFile& Model::mutable_case(const std::string& application_id) {
 }
 
 void Model::record_activity(const Event& e, const std::string& region, const std::string& application_id) {
-  ActivityItem item{e.position, e.type, e.stream, e.recorded_at, e.actor_id, e.actor_role, region, application_id};
+  auto item = std::make_shared<const ActivityItem>(
+      ActivityItem{e.position, e.type, e.stream, e.recorded_at, e.actor_id, e.actor_role, region, application_id});
   auto push = [&](const std::string& key) {
     auto& feed = activity_[key];
     feed.push_front(item);
@@ -190,6 +373,14 @@ void Model::record_activity(const Event& e, const std::string& region, const std
 }
 
 void Model::apply(const Event& e) {
+  if (auto* decision = apply_event(e)) decision->data = e.data;
+}
+
+void Model::apply(Event&& e) {
+  if (auto* decision = apply_event(e)) decision->data = std::move(e.data);
+}
+
+DecisionRecord* Model::apply_event(const Event& e) {
   position_ = e.position;
   hash_ = e.hash;
   recorded_at_ = e.recorded_at;
@@ -214,7 +405,7 @@ void Model::apply(const Event& e) {
     auto id = call.call_id;
     calls_[id] = std::move(call);
     record_activity(e, "", "");
-    return;
+    return nullptr;
   }
   if (e.type == "OrganisationRegistered") {
     OrganisationView o;
@@ -231,7 +422,7 @@ void Model::apply(const Event& e) {
     auto id = o.organisation_id;
     organisations_[id] = std::move(o);
     record_activity(e, region, "");
-    return;
+    return nullptr;
   }
   if (e.type == "SelectionRecorded") {
     auto it = calls_.find(str(d, "call_id"));
@@ -239,9 +430,9 @@ void Model::apply(const Event& e) {
       it->second.selections[str(d, "region")] = {e.position, e.hash, e.recorded_at, str(d, "rationale")};
     }
     record_activity(e, str(d, "region"), "");
-    return;
+    return nullptr;
   }
-  if (!e.stream.starts_with("application/")) return;  // access control, persons: not in these views
+  if (!e.stream.starts_with("application/")) return nullptr;  // access control, persons: not in these views
 
   const std::string id = e.stream.substr(12);
   CaseFile& c = mutable_case(id);
@@ -250,6 +441,8 @@ void Model::apply(const Event& e) {
     auto it = calls_.find(c.call_id);
     return it == calls_.end() ? nullptr : &it->second;
   };
+  // At most one decision per event; its data is set by apply() (copied or moved from the event).
+  std::size_t decided = 0;
   auto decide = [&](std::string decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
     DecisionRecord r;
     r.position = e.position;
@@ -266,8 +459,8 @@ void Model::apply(const Event& e) {
     }
     r.round = c.round;
     r.rests_on = std::move(rests_on);
-    r.data = d;
     c.decisions.push_back(std::move(r));
+    decided = c.decisions.size();
     return c.decisions.back();
   };
 
@@ -357,7 +550,7 @@ void Model::apply(const Event& e) {
     }
     decide("consensus", str(d, "rationale"), std::move(scores));
   } else if (e.type == "ScoreFinalised") {
-    json::object final_score = d;
+    json::object final_score(d, json::storage_ptr());
     final_score["position"] = static_cast<std::int64_t>(e.position);
     c.final_score = std::move(final_score);
     c.stage = "scored";
@@ -445,6 +638,7 @@ void Model::apply(const Event& e) {
     decide("correction", str(d, "reason"), {link_of(c, corrected)});
   }
   record_activity(e, c.region, id);
+  return decided ? &c.decisions[decided - 1] : nullptr;
 }
 
 json::value Model::to_json() const {
@@ -453,7 +647,7 @@ json::value Model::to_json() const {
   json::object activity;
   for (const auto& [region, feed] : activity_) {
     json::array items;
-    for (const auto& item : feed) items.push_back(json::value_from(item));
+    for (const auto& item : feed) items.push_back(json::value_from(*item));
     activity[region] = std::move(items);
   }
   return json::object{{"model_version", kModelVersion},
@@ -481,7 +675,54 @@ Result<Model> Model::from_json(const json::value& v) {
     }
     for (const auto& [region, items] : o.at("activity").as_object()) {
       auto& feed = m.activity_[std::string(region)];
-      for (const auto& item : items.as_array()) feed.push_back(json::value_to<ActivityItem>(item));
+      for (const auto& item : items.as_array())
+        feed.push_back(std::make_shared<const ActivityItem>(json::value_to<ActivityItem>(item)));
+    }
+    return m;
+  } catch (const std::exception& ex) {
+    return Status::data_loss(std::string("the read model checkpoint does not read back: ") + ex.what());
+  }
+}
+
+void Model::write_binary(std::ostream& out) const {
+  cereal::PortableBinaryOutputArchive archive(out);
+  archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
+  archive(static_cast<std::uint64_t>(cases_.size()));
+  for (const auto& [id, c] : cases_) archive(id, *c);
+  archive(static_cast<std::uint64_t>(activity_.size()));
+  for (const auto& [region, feed] : activity_) {
+    archive(region, static_cast<std::uint64_t>(feed.size()));
+    for (const auto& item : feed) archive(*item);
+  }
+}
+
+Result<Model> Model::read_binary(std::istream& in) {
+  try {
+    cereal::PortableBinaryInputArchive archive(in);
+    int version = 0;
+    archive(version);
+    if (version != kModelVersion) return Status::data_loss("another model version");
+    Model m;
+    archive(m.position_, m.hash_, m.recorded_at_, m.calls_, m.organisations_);
+    std::uint64_t count = 0;
+    archive(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      std::string id;
+      auto c = std::make_shared<CaseFile>();
+      archive(id, *c);
+      m.cases_.emplace_hint(m.cases_.end(), std::move(id), std::move(c));
+    }
+    archive(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      std::string region;
+      std::uint64_t items = 0;
+      archive(region, items);
+      auto& feed = m.activity_[region];
+      for (std::uint64_t j = 0; j < items; ++j) {
+        ActivityItem item;
+        archive(item);
+        feed.push_back(std::make_shared<const ActivityItem>(std::move(item)));
+      }
     }
     return m;
   } catch (const std::exception& ex) {

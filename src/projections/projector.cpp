@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -30,17 +31,27 @@ std::filesystem::path checkpoint_dir(const std::filesystem::path& data_dir) {
   return data_dir / "checkpoints" / "read-model";
 }
 
-Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
-                   const std::function<void(std::uint64_t)>& progress) {
-  if (to == 0) to = store.head().position;
+namespace {
+
+// Events handed from the reader thread to the applying one, in batches.
+constexpr std::size_t kBatch = 512;
+constexpr std::size_t kBatchesInFlight = 8;
+// Fewer events than this are applied on the calling thread alone.
+constexpr std::uint64_t kPipelineFrom = 4096;
+
+Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
+                            const std::function<void(std::uint64_t)>& progress) {
   Status failure;
   auto st = store.scan_log(model.position(), to, [&](const store::Record& record) {
-    auto event = Event::from_record(record);
+    // Each event parsed into a small arena, released at once after it is applied.
+    unsigned char buffer[16384];
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    auto event = Event::from_record(record, &arena);
     if (!event) {
       failure = event.status();
       return false;
     }
-    model.apply(*event);
+    model.apply(std::move(*event));
     if (progress && record.position % 65536 == 0) progress(record.position);
     return true;
   });
@@ -48,9 +59,96 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   return failure;
 }
 
+}  // namespace
+
+// Long replays run on two threads: a reader scans the log and parses each record into an Event
+// (the larger part of the work), while the calling thread applies them in order. The reader
+// also frees the batches already applied, so that the applying thread only applies.
+Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
+                   const std::function<void(std::uint64_t)>& progress) {
+  if (to == 0) to = store.head().position;
+  const auto from = model.position();
+  if (to <= from) return Status::ok();
+  if (to - from < kPipelineFrom) return replay_on_one_thread(store, model, to, progress);
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::vector<Event>> ready;   // parsed, waiting to be applied
+  std::vector<std::vector<Event>> spent;  // applied, waiting to be freed by the reader
+  bool done = false;
+  bool abandon = false;
+  Status failure;
+
+  std::thread reader([&] {
+    // Each batch's events are parsed into one arena, released when the last of them is freed.
+    std::vector<Event> batch;
+    batch.reserve(kBatch);
+    auto arena = json::make_shared_resource<json::monotonic_resource>();
+    auto hand_over = [&] {
+      std::vector<std::vector<Event>> to_free;
+      {
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return ready.size() < kBatchesInFlight || abandon; });
+        if (abandon) return false;
+        ready.push_back(std::move(batch));
+        to_free.swap(spent);
+      }
+      changed.notify_all();
+      to_free.clear();  // the applied events' memory, freed here rather than on the applying thread
+      batch = {};
+      batch.reserve(kBatch);
+      arena = json::make_shared_resource<json::monotonic_resource>();
+      return true;
+    };
+    Status parse_failure;
+    auto st = store.scan_log(from, to, [&](const store::Record& record) {
+      auto event = Event::from_record(record, arena);
+      if (!event) {
+        parse_failure = event.status();
+        return false;
+      }
+      batch.push_back(std::move(*event));
+      return batch.size() < kBatch || hand_over();
+    });
+    if (st && parse_failure.is_ok() && !batch.empty()) hand_over();
+    {
+      std::lock_guard lock(mu);
+      failure = !st ? st : parse_failure;
+      done = true;
+    }
+    changed.notify_all();
+  });
+
+  while (true) {
+    std::vector<Event> batch;
+    {
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return !ready.empty() || done; });
+      if (ready.empty()) break;  // done, and everything applied
+      batch = std::move(ready.front());
+      ready.pop_front();
+    }
+    changed.notify_all();
+    for (auto& event : batch) {
+      const auto position = event.position;
+      model.apply(std::move(event));
+      if (progress && position % 65536 == 0) progress(position);
+    }
+    std::lock_guard lock(mu);
+    spent.push_back(std::move(batch));
+  }
+  {
+    std::lock_guard lock(mu);
+    abandon = true;
+  }
+  changed.notify_all();
+  reader.join();
+  return failure;
+}
+
 namespace {
 
-// A checkpoint file: one line of JSON (the header), then the model's JSON.
+// A checkpoint file: one line of JSON (the header), then the model (Model::write_binary).
 struct CheckpointFile {
   std::filesystem::path path;
   std::uint64_t position = 0;
@@ -58,7 +156,7 @@ struct CheckpointFile {
 
 std::string file_name(std::uint64_t position) {
   std::string digits = std::to_string(position);
-  return std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".json";
+  return std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".bin";
 }
 
 // The checkpoints in `dir`, newest first.
@@ -67,7 +165,7 @@ std::vector<CheckpointFile> list_checkpoints(const std::filesystem::path& dir) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const auto name = entry.path().filename().string();
-    if (name.size() != 25 || !name.ends_with(".json")) continue;
+    if (name.size() != 24 || !name.ends_with(".bin")) continue;
     try {
       out.push_back({entry.path(), std::stoull(name.substr(0, 20))});
     } catch (const std::exception&) {
@@ -102,11 +200,7 @@ Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFi
   if (records->empty() || store::to_hex(records->front().hash) != hash) {
     return Status::data_loss("its hash is not the log's hash at position " + std::to_string(position));
   }
-  std::stringstream body;
-  body << in.rdbuf();
-  auto v = json::parse(body.str(), ec);
-  if (ec) return Status::data_loss("its model is not JSON");
-  auto model = Model::from_json(v);
+  auto model = Model::read_binary(in);
   if (!model) return model.status();
   if (model->position() != position || model->hash() != hash)
     return Status::data_loss("its model is of another position");
@@ -121,10 +215,10 @@ Status write_checkpoint_file(const std::filesystem::path& dir, const Model& mode
                       {"model_version", kModelVersion},
                       {"position", model.position()},
                       {"hash", model.hash()}};
-  std::string text = json::serialize(header);
-  text += '\n';
-  text += json::serialize(model.to_json());
-  return util::write_file_durably(dir / file_name(model.position()), text);
+  std::ostringstream text;
+  text << json::serialize(header) << '\n';
+  model.write_binary(text);
+  return util::write_file_durably(dir / file_name(model.position()), std::move(text).str());
 }
 
 }  // namespace

@@ -228,7 +228,8 @@ json::object dashboard(const Model& model, const std::string& region) {
                                      {"accompanied", q.selected}});
   }
   json::array activity;
-  for (const auto& a : model.activity(region)) {
+  for (const auto& shared : model.activity(region)) {
+    const auto& a = *shared;
     json::object item{{"position", a.position}, {"type", a.type}, {"stream", a.stream}};
     put_instant(item, "recorded_at", a.recorded_at);
     item["actor"] = actor_json(a.actor_id, a.actor_role);

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include "sijill/util/status.h"
@@ -32,7 +34,7 @@ namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 1;
+inline constexpr int kModelVersion = 2;
 
 // A committed event as the projection reads it.
 struct Event {
@@ -46,8 +48,10 @@ struct Event {
   std::string hash;  // hex
   boost::json::object data;
 
-  // Reads a record's hashed bytes. data_loss when they are not a record.
-  static Result<Event> from_record(const store::Record& record);
+  // Reads a record's hashed bytes. data_loss when they are not a record. `data` is allocated
+  // from `storage` (e.g. an arena shared by a batch of events); the model copies what it keeps
+  // into its own memory, so the arena may go once the event is applied.
+  static Result<Event> from_record(const store::Record& record, boost::json::storage_ptr storage = {});
 };
 
 // A link to an event: what a decision rests on, what a case is made of.
@@ -195,8 +199,10 @@ class Model {
   // How many of the latest events the activity feeds keep, programme-wide and per region.
   static constexpr std::size_t kActivity = 20;
 
-  // Applies the next event (its position is position() + 1).
+  // Applies the next event (its position is position() + 1). The rvalue form may move the
+  // event's data into the model instead of copying it.
   void apply(const Event& event);
+  void apply(Event&& event);
 
   std::uint64_t position() const { return position_; }
   const std::string& hash() const { return hash_; }  // hex; empty at position 0
@@ -206,17 +212,27 @@ class Model {
   const std::map<std::string, OrganisationView>& organisations() const { return organisations_; }
   const std::map<std::string, std::shared_ptr<const CaseFile>>& cases() const { return cases_; }
   const CaseFile* case_file(std::string_view application_id) const;
-  // The latest events, newest first: programme-wide ("") or of one region.
-  const std::deque<ActivityItem>& activity(const std::string& region) const;
+  // The latest events, newest first: programme-wide ("") or of one region. An item is shared
+  // by the programme's feed and its region's.
+  using Feed = std::deque<std::shared_ptr<const ActivityItem>>;
+  const Feed& activity(const std::string& region) const;
 
   // The whole model as JSON, members in a fixed order: equal models give equal bytes.
   boost::json::value to_json() const;
   // Reads what to_json() wrote. data_loss when the shape is not this version's.
   static Result<Model> from_json(const boost::json::value& json);
 
+  // The checkpoints' form: the same model in a compact binary encoding (cereal's portable binary
+  // archive), much faster to read back than its JSON. read_binary() returns data_loss when the
+  // bytes are not a model of this version.
+  void write_binary(std::ostream& out) const;
+  static Result<Model> read_binary(std::istream& in);
+
  private:
   CaseFile& mutable_case(const std::string& application_id);
   void record_activity(const Event& event, const std::string& region, const std::string& application_id);
+  // The decision this event recorded, if any (its data is then the event's: see apply()).
+  DecisionRecord* apply_event(const Event& event);
 
   std::uint64_t position_ = 0;
   std::string hash_;
@@ -224,7 +240,7 @@ class Model {
   std::map<std::string, CallView> calls_;
   std::map<std::string, OrganisationView> organisations_;
   std::map<std::string, std::shared_ptr<const CaseFile>> cases_;
-  std::map<std::string, std::deque<ActivityItem>> activity_;  // "" = programme-wide
+  std::map<std::string, Feed> activity_;  // "" = programme-wide
 };
 
 }  // namespace sijill::projections

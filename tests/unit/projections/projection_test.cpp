@@ -210,7 +210,7 @@ TEST_CASE("the model rebuilt from position 0 equals the live one kept across res
   // A crash loses the stop's checkpoint: restart from an older periodic one and replay the tail.
   const auto last = checkpoints / ([&] {
                       std::string d = std::to_string(head);
-                      return std::string(20 - d.size(), '0') + d + ".json";
+                      return std::string(20 - d.size(), '0') + d + ".bin";
                     }());
   REQUIRE(std::filesystem::exists(last));
   std::filesystem::remove(last);
@@ -348,6 +348,42 @@ TEST_CASE("a checkpoint that does not match the log is ignored and the model is 
   CHECK(report->replayed == head);
   REQUIRE(report->ignored.size() == 1);
   CHECK(report->ignored[0].find("hash") != std::string::npos);
+  CHECK(bytes(projector.current()->model()) == expected);
+}
+
+TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  const auto dir_cp = projections::checkpoint_dir(dir.path());
+  for (std::size_t i = 0; i < 300; ++i) s.commit(demo.commands[i]);
+  REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
+  const auto older = s.store->head().position;
+  for (std::size_t i = 300; i < 600; ++i) s.commit(demo.commands[i]);
+  const auto head = s.store->head().position;
+  const auto expected = bytes(replayed(*s.store));
+  {
+    projections::ProjectorOptions options;
+    options.checkpoint_dir = dir_cp;
+    projections::Projector writer(*s.store, options);
+    REQUIRE(writer.load().is_ok());
+    REQUIRE(writer.write_checkpoint().is_ok());
+  }
+  // The newest file loses its second half, as a disk that filled up might leave it.
+  std::filesystem::path newest;
+  for (const auto& f : std::filesystem::directory_iterator(dir_cp)) newest = std::max(newest, f.path());
+  const auto size = std::filesystem::file_size(newest);
+  std::filesystem::resize_file(newest, size / 2);
+
+  projections::ProjectorOptions options;
+  options.checkpoint_dir = dir_cp;
+  projections::Projector projector(*s.store, options);
+  auto report = projector.load();
+  REQUIRE(report.is_ok());
+  CHECK(report->checkpoint == older);
+  CHECK(report->replayed == head - older);
+  REQUIRE(report->ignored.size() == 1);
+  CHECK(report->ignored[0].find("does not read back") != std::string::npos);
   CHECK(bytes(projector.current()->model()) == expected);
 }
 
