@@ -5,6 +5,12 @@
 
 #include <algorithm>
 #include <mutex>
+#include <sstream>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 
 #include "sijill/processor/command.h"
 #include "sijill/store/record.h"
@@ -33,7 +39,18 @@ bool known_region(std::string_view region) {
   return std::find(kRegions.begin(), kRegions.end(), region) != kRegions.end();
 }
 
+// The format of save_state(): bump it whenever what is saved changes.
+constexpr std::uint32_t kStateFormatVersion = 1;
+
 }  // namespace
+
+// For save_state() and load_state(): instants as milliseconds since the epoch.
+template <class Archive>
+void serialize(Archive& ar, TokenInfo& t) {
+  std::int64_t expires = t.expires_at.time_since_epoch().count();
+  ar(t.token_id, t.user, t.role, t.region, expires, t.revoked, t.digest);
+  t.expires_at = time::Instant(std::chrono::milliseconds(expires));
+}
 
 std::string token_digest(std::string_view token) { return store::to_hex(processor::sha256(token)); }
 
@@ -164,15 +181,58 @@ void AccessModule::evolve(const domain::RecordedEvent& event) {
     t.user = string_of(data, "user");
     t.role = string_of(data, "role");
     t.region = string_of(data, "region");
+    t.digest = string_of(data, "digest");
     auto expires = time::parse_instant(string_of(data, "expires_at"));
     t.expires_at = expires ? *expires : time::Instant{};  // unreadable: already expired
     std::unique_lock lock(mu_);
-    token_ids_by_digest_[std::string(string_of(data, "digest"))] = t.token_id;
+    token_ids_by_digest_[t.digest] = t.token_id;
     tokens_[t.token_id] = std::move(t);
   } else if (event.type == kTokenRevoked) {
     std::unique_lock lock(mu_);
     if (auto t = tokens_.find(string_of(data, "token_id")); t != tokens_.end()) t->second.revoked = true;
   }
+}
+
+std::optional<std::string> AccessModule::save_state() const {
+  std::ostringstream out(std::ios::binary);
+  {
+    std::shared_lock lock(mu_);
+    std::map<std::string, std::vector<std::string>> users;
+    for (const auto& [id, u] : users_) users.emplace(id, u.roles);
+    // The archive's serialize() takes its objects by reference; it only reads them here.
+    auto tokens = tokens_;
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(kStateFormatVersion, users, tokens);
+  }
+  return std::move(out).str();
+}
+
+Status AccessModule::load_state(std::string_view bytes) {
+  std::map<std::string, User, std::less<>> users;
+  std::map<std::string, TokenInfo, std::less<>> tokens;
+  std::unordered_map<std::string, std::string> by_digest;
+  try {
+    std::istringstream in(std::string(bytes), std::ios::binary);
+    cereal::PortableBinaryInputArchive ar(in);
+    std::uint32_t version = 0;
+    ar(version);
+    if (version != kStateFormatVersion) {
+      return Status::data_loss("the access state is of format version " + std::to_string(version) + ", not " +
+                               std::to_string(kStateFormatVersion));
+    }
+    std::map<std::string, std::vector<std::string>> saved_users;
+    ar(saved_users, tokens);
+    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the access state has trailing bytes");
+    for (auto& [id, roles] : saved_users) users.emplace(id, User{std::move(roles)});
+    for (const auto& [id, t] : tokens) by_digest[t.digest] = id;
+  } catch (const std::exception& e) {
+    return Status::data_loss(std::string("the access state cannot be read: ") + e.what());
+  }
+  std::unique_lock lock(mu_);
+  users_ = std::move(users);
+  tokens_ = std::move(tokens);
+  token_ids_by_digest_ = std::move(by_digest);
+  return Status::ok();
 }
 
 Result<domain::Actor> AccessModule::authenticate(std::string_view token, time::Instant now) const {

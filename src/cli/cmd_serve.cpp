@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include "commands.h"
@@ -17,8 +20,9 @@
 #include "sijill/demo/demo.h"
 #include "sijill/evidence/audit.h"
 #include "sijill/processor/processor.h"
-#include "sijill/projections/projector.h"
+#include "sijill/processor/state_checkpoint.h"
 #include "sijill/programme/programme.h"
+#include "sijill/projections/projector.h"
 #include "sijill/server/hub.h"
 #include "sijill/server/metrics.h"
 #include "sijill/server/server.h"
@@ -146,6 +150,30 @@ Status fill_with_demo(const std::filesystem::path& dir) {
   return Status::ok();
 }
 
+// What the command processor decides against: the programme (its modules and its access
+// index) and the module recording evidence exports, loaded together from a checkpoint of the
+// processor's state or fed the whole log.
+struct ProcessorState {
+  std::unique_ptr<programme::Programme> programme;
+  std::unique_ptr<evidence::AuditModule> audit = std::make_unique<evidence::AuditModule>();
+
+  // In the processor's order: the programme's modules, then the audit module.
+  std::vector<domain::Module*> modules() {
+    auto m = programme->modules();
+    m.push_back(audit.get());
+    return m;
+  }
+  std::vector<processor::StatePart> parts() { return programme::checkpoint_parts(*programme, modules()); }
+
+  static Result<ProcessorState> fresh() {
+    auto created = programme::Programme::create();
+    if (!created) return created.status();
+    ProcessorState state;
+    state.programme = std::move(created).value();
+    return state;
+  }
+};
+
 }  // namespace
 
 Command add_serve(CLI::App& app) {
@@ -191,145 +219,185 @@ Command add_serve(CLI::App& app) {
   sub->add_option("--ws-idle-timeout-ms", args->ws_idle_timeout_ms,
                   "Milliseconds a WebSocket may stay silent (the server pings it at half) before it is closed")
       ->group("Tuning");
-  return {sub, [args] {
-            // Local times are an hour wrong after 20 Sep 2026 on stale zone data: refuse to start.
-            auto zone = time::check_zone_data(
-                args->zoneinfo.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->zoneinfo));
-            if (!zone) {
-              spdlog::error("{}", zone.message());
-              return kExitUsage;
-            }
-            server::ServerOptions options;
-            if (!parse_listen(args->listen, options.address, options.port)) {
-              spdlog::error("--listen must be ADDR:PORT, not '{}'", args->listen);
-              return kExitUsage;
-            }
-            options.io_threads = args->io_threads;
-            options.tls_cert = args->tls_cert;
-            options.tls_key = args->tls_key;
-            if (auto tls = server::Server::check_tls(options); !tls) {  // before the data folder is touched
-              spdlog::error("{}", tls.message());
-              return kExitUsage;
-            }
-            options.ws_send_queue_bytes = args->send_queue_bytes;
-            options.ws_message_events = std::max<std::size_t>(args->message_events, 1);
-            options.header_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->header_timeout_ms, 1));
-            options.ws_idle_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->ws_idle_timeout_ms, 2));
+  return {
+      sub, [args] {
+        // Local times are an hour wrong after 20 Sep 2026 on stale zone data: refuse to start.
+        auto zone = time::check_zone_data(
+            args->zoneinfo.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->zoneinfo));
+        if (!zone) {
+          spdlog::error("{}", zone.message());
+          return kExitUsage;
+        }
+        server::ServerOptions options;
+        if (!parse_listen(args->listen, options.address, options.port)) {
+          spdlog::error("--listen must be ADDR:PORT, not '{}'", args->listen);
+          return kExitUsage;
+        }
+        options.io_threads = args->io_threads;
+        options.tls_cert = args->tls_cert;
+        options.tls_key = args->tls_key;
+        if (auto tls = server::Server::check_tls(options); !tls) {  // before the data folder is touched
+          spdlog::error("{}", tls.message());
+          return kExitUsage;
+        }
+        options.ws_send_queue_bytes = args->send_queue_bytes;
+        options.ws_message_events = std::max<std::size_t>(args->message_events, 1);
+        options.header_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->header_timeout_ms, 1));
+        options.ws_idle_timeout = std::chrono::milliseconds(std::max<std::size_t>(args->ws_idle_timeout_ms, 2));
 
-            // Block the stop signals before any thread starts, so that only sigwait sees them.
-            sigset_t stop;
-            sigemptyset(&stop);
-            sigaddset(&stop, SIGINT);
-            sigaddset(&stop, SIGTERM);
-            pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+        // Block the stop signals before any thread starts, so that only sigwait sees them.
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-            store::StoreOptions o;
-            o.dir = args->data;
-            const bool empty = !std::filesystem::exists(o.dir / "log" / "CURRENT");
-            if (args->demo && empty) {
-              spdlog::info("generating the demo programme into {}", args->data);
-              if (auto st = fill_with_demo(o.dir); !st) {
-                spdlog::error("cannot generate the demo programme: {}", st.to_string());
-                return kExitFailed;
-              }
-            } else if (args->demo) {
-              spdlog::info("{} is not empty: --demo leaves it as it is", args->data);
-            }
-            auto opened = store::EventStore::open(o);
-            if (!opened) {
-              spdlog::error("cannot open the event store: {}", opened.status().message());
-              return kExitUsage;
-            }
-            auto keys = store::KeyStore::open(o.dir / "keys");
-            if (!keys) {
-              spdlog::error("cannot open the key file: {}", keys.status().message());
-              return kExitUsage;
-            }
-            auto& store = **opened;
-            auto head = store.head();
-            spdlog::info("data folder {} open: head at position {} ({})", args->data, head.position,
-                         store::to_hex(head.hash));
+        store::StoreOptions o;
+        o.dir = args->data;
+        const bool empty = !std::filesystem::exists(o.dir / "log" / "CURRENT");
+        if (args->demo && empty) {
+          spdlog::info("generating the demo programme into {}", args->data);
+          if (auto st = fill_with_demo(o.dir); !st) {
+            spdlog::error("cannot generate the demo programme: {}", st.to_string());
+            return kExitFailed;
+          }
+        } else if (args->demo) {
+          spdlog::info("{} is not empty: --demo leaves it as it is", args->data);
+        }
+        const auto opening = std::chrono::steady_clock::now();
+        auto opened = store::EventStore::open(o);
+        if (!opened) {
+          spdlog::error("cannot open the event store: {}", opened.status().message());
+          return kExitUsage;
+        }
+        auto keys = store::KeyStore::open(o.dir / "keys");
+        if (!keys) {
+          spdlog::error("cannot open the key file: {}", keys.status().message());
+          return kExitUsage;
+        }
+        auto& store = **opened;
+        auto head = store.head();
+        spdlog::info("data folder {} open: head at position {} ({})", args->data, head.position,
+                     store::to_hex(head.hash));
 
-            auto programme = programme::Programme::create();
-            if (!programme) {
-              spdlog::error("{}", programme.status().to_string());
-              return kExitFailed;
-            }
-            auto& access = (*programme)->access();
-            access::Policy policy;
-            if (auto st = (*programme)->attach(store, policy); !st) {
-              spdlog::error("cannot load the log: {}", st.to_string());
-              return kExitFailed;
-            }
-            // The read models: from the newest checkpoint, then the log's tail; then they follow
-            // every commit on a thread of their own.
-            projections::ProjectorOptions projector_options;
-            projector_options.checkpoint_dir = projections::checkpoint_dir(o.dir);
-            projections::Projector projector(store, projector_options);
-            auto loaded = projector.load();
-            if (!loaded) {
-              spdlog::error("cannot load the read models: {}", loaded.status().to_string());
-              return kExitFailed;
-            }
-            for (const auto& ignored : loaded->ignored) spdlog::warn("read model checkpoint ignored: {}", ignored);
-            spdlog::info("read models at position {} (checkpoint {}, {} events replayed, {} ms)",
-                         projector.current()->position(), loaded->checkpoint, loaded->replayed, loaded->took.count());
-            projector.start();
-            server::Metrics metrics;
-            server::Hub::Options hub_options;
-            hub_options.max_events = std::max<std::size_t>(args->ring_events, 1);
-            server::Hub hub(store, hub_options);  // before any write: it follows every commit
-            hub.watch_read_models(projector, std::chrono::milliseconds(250));  // dashboards, 4 a second at most
-            // Exports through GET /v1/audit/export are recorded by the server (RecordAuditExport).
-            evidence::AuditModule audit;
-            auto modules = (*programme)->modules();
-            modules.push_back(&audit);
-            processor::Processor processor(store, modules);
-            processor.set_batch_observer(
-                [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
-                  metrics.observe_batch(calls, records, commit);
-                });
-            if (auto st = processor.start(); !st) {
-              spdlog::error("cannot load the log: {}", st.to_string());
-              return kExitFailed;
-            }
-            const auto& specs = (*programme)->command_specs();
-            if (auto st = bootstrap_admin(processor, access, specs, **keys, args->admin_token_file); !st) {
-              spdlog::error("cannot create the first admin token: {}", st.to_string());
-              return kExitFailed;
-            }
+        // The read models: from the newest checkpoint, then the log's tail; then they follow
+        // every commit on a thread of their own. They load on a second thread while this one
+        // loads the processor's state: the two take about as long as each other.
+        projections::ProjectorOptions projector_options;
+        projector_options.checkpoint_dir = projections::checkpoint_dir(o.dir);
+        projections::Projector projector(store, projector_options);
+        Result<projections::LoadReport> loaded = Status::unavailable("the read models are not loaded");
+        std::jthread loader([&] { loaded = projector.load(); });
+        // The processor's state: from the newest usable checkpoint, then the log's tail.
+        const auto state_started = std::chrono::steady_clock::now();
+        auto state = ProcessorState::fresh();
+        if (!state) {
+          spdlog::error("{}", state.status().to_string());
+          return kExitFailed;
+        }
+        const auto state_dir = processor::state_checkpoint_dir(o.dir);
+        const auto state_loaded = processor::load_state_checkpoint(store, state_dir, state->parts());
+        for (const auto& ignored : state_loaded.ignored) {
+          spdlog::warn("processor state checkpoint ignored: {}", ignored);
+        }
+        if (state_loaded.spoiled) {  // half-loaded: start again from fresh modules and the whole log
+          state = ProcessorState::fresh();
+          if (!state) {
+            spdlog::error("{}", state.status().to_string());
+            return kExitFailed;
+          }
+        }
+        const std::uint64_t state_position = state_loaded.position;
+        auto& programme = state->programme;
+        auto& access = programme->access();
+        access::Policy policy;
+        if (auto st = programme->attach(store, policy, state_position); !st) {
+          spdlog::error("cannot load the log: {}", st.to_string());
+          return kExitFailed;
+        }
+        auto state_took = std::chrono::steady_clock::now() - state_started;
+        // The read models, loaded meanwhile on a thread of their own (joined here).
+        loader.join();
+        if (!loaded) {
+          spdlog::error("cannot load the read models: {}", loaded.status().to_string());
+          return kExitFailed;
+        }
+        for (const auto& ignored : loaded->ignored) spdlog::warn("read model checkpoint ignored: {}", ignored);
+        spdlog::info("read models at position {} (checkpoint {}, {} events replayed, {} ms)",
+                     projector.current()->position(), loaded->checkpoint, loaded->replayed, loaded->took.count());
+        projector.start();
+        server::Metrics metrics;
+        server::Hub::Options hub_options;
+        hub_options.max_events = std::max<std::size_t>(args->ring_events, 1);
+        server::Hub hub(store, hub_options);                               // before any write: it follows every commit
+        hub.watch_read_models(projector, std::chrono::milliseconds(250));  // dashboards, 4 a second at most
+        // Exports through GET /v1/audit/export are recorded by the server (RecordAuditExport):
+        // the audit module is among the processor's modules.
+        processor::Processor processor(store, state->modules());
+        processor.set_batch_observer(
+            [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
+              metrics.observe_batch(calls, records, commit);
+            });
+        const auto processor_started = std::chrono::steady_clock::now();
+        if (auto st = processor.start(state_position); !st) {
+          spdlog::error("cannot load the log: {}", st.to_string());
+          return kExitFailed;
+        }
+        state_took += std::chrono::steady_clock::now() - processor_started;
+        const auto state_head = store.head().position;
+        spdlog::info("processor state at position {} (checkpoint {}, {} events replayed, {} ms)", state_head,
+                     state_position, state_head - state_position,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(state_took).count());
+        const auto& specs = programme->command_specs();
+        if (auto st = bootstrap_admin(processor, access, specs, **keys, args->admin_token_file); !st) {
+          spdlog::error("cannot create the first admin token: {}", st.to_string());
+          return kExitFailed;
+        }
 
+        server::Services services;
+        services.store = &store;
+        services.projections = &projector;
+        services.keys = keys->get();
+        services.processor = &processor;
+        services.commands = specs;
+        services.access = &access;
+        services.policy = &policy;
+        services.hub = &hub;
+        services.metrics = &metrics;
+        documents::DocumentStore documents(o.dir);
+        services.documents = &documents;
+        auto server = server::Server::start(options, std::move(services));
+        if (!server) {
+          spdlog::error("{}", server.status().message());
+          processor.stop();
+          return kExitUsage;
+        }
+        spdlog::info(
+            "listening on {}://{}:{} ({} ms after opening the data folder)",
+            options.tls_cert.empty() ? "http" : "https", options.address, (*server)->port(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opening).count());
 
-            server::Services services;
-            services.store = &store;
-            services.projections = &projector;
-            services.keys = keys->get();
-            services.processor = &processor;
-            services.commands = specs;
-            services.access = &access;
-            services.policy = &policy;
-            services.hub = &hub;
-            services.metrics = &metrics;
-            documents::DocumentStore documents(o.dir);
-            services.documents = &documents;
-            auto server = server::Server::start(options, std::move(services));
-            if (!server) {
-              spdlog::error("{}", server.status().message());
-              processor.stop();
-              return kExitUsage;
-            }
-            spdlog::info("listening on {}://{}:{}", options.tls_cert.empty() ? "http" : "https", options.address,
-                         (*server)->port());
-
-            int sig = 0;
-            sigwait(&stop, &sig);
-            spdlog::info("stopping on {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-            (*server)->stop();
-            processor.stop();
-            projector.stop();  // a checkpoint at the head: the next start replays nothing
-            spdlog::info("stopped: head at position {}", store.head().position);
-            return kExitOk;
-          }};
+        int sig = 0;
+        sigwait(&stop, &sig);
+        spdlog::info("stopping on {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        (*server)->stop();
+        processor.stop();
+        // A checkpoint of the processor's state at the head: the next start replays nothing.
+        // Not after a failed commit (the modules may hold events the log does not).
+        if (processor.stats().failed || !store.health()) {
+          spdlog::warn("no processor state checkpoint written: storage failed");
+        } else if (store.head().position != state_position) {
+          auto written = processor::write_state_checkpoint(store, state_dir, state->parts());
+          if (written) {
+            spdlog::info("processor state checkpoint written at position {}", *written);
+          } else {
+            spdlog::warn("cannot write a processor state checkpoint: {}", written.status().to_string());
+          }
+        }
+        projector.stop();  // a checkpoint at the head: the next start replays nothing
+        spdlog::info("stopped: head at position {}", store.head().position);
+        return kExitOk;
+      }};
 }
 
 }  // namespace sijill::cli

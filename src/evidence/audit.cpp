@@ -1,5 +1,9 @@
 #include "sijill/evidence/audit.h"
 
+#include <sstream>
+
+#include <cereal/archives/portable_binary.hpp>
+
 namespace sijill::evidence {
 
 namespace {
@@ -34,6 +38,9 @@ constexpr std::string_view kSchema = R"schema({
      "manifest_sha256": "5d41402abc4b2a76b9719d911017c592ae2d3f6a8f5c0b1e2d3c4b5a69788796"}
   ]
 })schema";
+
+// The format of save_state(): bump it whenever what is saved changes.
+constexpr std::uint32_t kStateFormatVersion = 1;
 
 std::uint64_t unsigned_of(const boost::json::object& data, std::string_view key) {
   const auto* v = data.if_contains(key);
@@ -81,5 +88,34 @@ Result<domain::Decision> AuditModule::decide(std::string_view command, const boo
 }
 
 void AuditModule::evolve(const domain::RecordedEvent& event) { position_ = event.position; }
+
+std::optional<std::string> AuditModule::save_state() const {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(kStateFormatVersion, position_);
+  }
+  return std::move(out).str();
+}
+
+Status AuditModule::load_state(std::string_view bytes) {
+  std::uint64_t position = 0;
+  try {
+    std::istringstream in(std::string(bytes), std::ios::binary);
+    cereal::PortableBinaryInputArchive ar(in);
+    std::uint32_t version = 0;
+    ar(version);
+    if (version != kStateFormatVersion) {
+      return Status::data_loss("the audit state is of format version " + std::to_string(version) + ", not " +
+                               std::to_string(kStateFormatVersion));
+    }
+    ar(position);
+    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the audit state has trailing bytes");
+  } catch (const std::exception& e) {
+    return Status::data_loss(std::string("the audit state cannot be read: ") + e.what());
+  }
+  position_ = position;
+  return Status::ok();
+}
 
 }  // namespace sijill::evidence

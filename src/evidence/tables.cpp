@@ -274,27 +274,28 @@ std::string points_fr(std::int64_t numerator, std::int64_t denominator) {
 }
 
 std::string decision_detail(const projections::DecisionRecord& d) {
-  if (d.decision == "score") return "note totale " + points_fr(integer(d.data, "total_half_points")) + " points";
-  if (d.decision == "consensus") return "consensus " + points_fr(integer(d.data, "total_half_points")) + " points";
+  const auto data = d.data.parse();
+  if (d.decision == "score") return "note totale " + points_fr(integer(data, "total_half_points")) + " points";
+  if (d.decision == "consensus") return "consensus " + points_fr(integer(data, "total_half_points")) + " points";
   if (d.decision == "final-score") {
-    const auto& f = at(d.data, "final_half_points");
+    const auto& f = at(data, "final_half_points");
     return "note finale " +
            points_fr(integer(f, "numerator"), std::max<std::int64_t>(1, integer(f, "denominator", 1))) + " points (" +
-           text(d.data, "basis") + ")";
+           text(data, "basis") + ")";
   }
   if (d.decision == "selected" || d.decision == "waiting") {
-    std::string s = "rang " + std::to_string(integer(d.data, "rank"));
-    if (const auto of = integer(d.data, "of")) s += " sur " + std::to_string(of);
-    if (const auto place = text(d.data, "place_region"); !place.empty() && place != text(d.data, "region")) {
+    std::string s = "rang " + std::to_string(integer(data, "rank"));
+    if (const auto of = integer(data, "of")) s += " sur " + std::to_string(of);
+    if (const auto place = text(data, "place_region"); !place.empty() && place != text(data, "region")) {
       s += ", place de " + place;
     }
     return s;
   }
   if (d.decision == "notified") {
-    return "décision notifiée : " + text(d.data, "decision") + " ; recours jusqu'au " +
-           projections::local_time(text(d.data, "appeal_deadline"));
+    return "décision notifiée : " + text(data, "decision") + " ; recours jusqu'au " +
+           projections::local_time(text(data, "appeal_deadline"));
   }
-  if (d.decision == "correction") return "corrige la position " + std::to_string(integer(d.data, "corrects_position"));
+  if (d.decision == "correction") return "corrige la position " + std::to_string(integer(data, "corrects_position"));
   return {};
 }
 

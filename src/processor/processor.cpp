@@ -1,6 +1,5 @@
 #include "sijill/processor/processor.h"
 
-#include <openssl/evp.h>
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -18,14 +17,7 @@
 
 namespace sijill::processor {
 
-store::Hash sha256(std::string_view bytes) {
-  store::Hash out{};
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return out;
-}
+store::Hash sha256(std::string_view bytes) { return store::sha256(bytes); }
 
 boost::json::object problem_document(const Status& status) {
   boost::json::object o;
@@ -134,9 +126,11 @@ DryRunOutcome replayed_outcome(const store::AppendResult& first) {
 
 }  // namespace
 
-Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules, std::uint64_t to) {
+Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules, std::uint64_t to,
+              std::uint64_t after) {
   Status fed;
-  auto scanned = store.scan_log(0, to, [&](const store::Record& r) {
+  if (after >= to) return fed;
+  auto scanned = store.scan_log(after, to, [&](const store::Record& r) {
     fed = feed(r, modules);
     return fed.is_ok();
   });
@@ -240,14 +234,18 @@ Processor::Processor(store::EventStore& store, std::vector<domain::Module*> modu
 
 Processor::~Processor() { stop(); }
 
-Status Processor::start() {
+Status Processor::start(std::uint64_t after) {
   auto& d = *impl_;
+  if (const auto head = d.store.head().position; after > head) {
+    return Status::invalid_argument("the state is at position " + std::to_string(after) + ", past the log's head (" +
+                                    std::to_string(head) + ")");
+  }
   for (auto* m : d.modules) {
     for (auto& name : m->commands()) {
       if (!d.owners.emplace(name, m).second) return Status::internal("two modules decide " + name);
     }
   }
-  if (auto fed = replay(d.store, d.modules); !fed) return fed;
+  if (auto fed = replay(d.store, d.modules, std::numeric_limits<std::uint64_t>::max(), after); !fed) return fed;
 
   store::GroupCommitter::Hooks hooks;
   hooks.begin = [&d] {

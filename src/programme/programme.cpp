@@ -5,11 +5,25 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <sstream>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
 
 #include "sijill/access/commands.h"
 #include "sijill/domain/schemas.h"
 
 namespace sijill::programme {
+
+namespace {
+
+// The format of save_index(): bump it whenever the index's members change.
+constexpr std::uint32_t kIndexFormatVersion = 1;
+
+}  // namespace
 
 Result<std::vector<processor::CommandSpec>> ami_command_specs() {
   const auto& schemas = domain::CommandSchemas::embedded();
@@ -115,8 +129,8 @@ const std::vector<processor::CommandSpec>& Programme::command_specs() const { re
 access::AccessModule& Programme::access() { return impl_->access; }
 const domain::ami::AmiModule& Programme::ami() const { return impl_->ami; }
 
-Status Programme::attach(store::EventStore& store, access::Policy& policy) {
-  auto st = store.scan_log(0, ~std::uint64_t{0}, [&](const store::Record& r) {
+Status Programme::attach(store::EventStore& store, access::Policy& policy, std::uint64_t after) {
+  auto st = store.scan_log(after, ~std::uint64_t{0}, [&](const store::Record& r) {
     impl_->index(r);
     return true;
   });
@@ -131,6 +145,57 @@ Status Programme::attach(store::EventStore& store, access::Policy& policy) {
   policy.set_event_reader([this](const domain::Actor& actor, std::string_view stream, std::string_view type,
                                  std::string_view record) { return evaluator_may_see(actor, stream, type, record); });
   return Status::ok();
+}
+
+std::string Programme::save_index() const {
+  std::ostringstream out(std::ios::binary);
+  {
+    std::shared_lock lock(impl_->mu);
+    const auto& i = *impl_;
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(kIndexFormatVersion, i.application_region, i.organisation_region, i.person_organisation, i.assignments,
+       i.conflicts, i.scored, i.citing);
+  }
+  return std::move(out).str();
+}
+
+Status Programme::load_index(std::string_view bytes) {
+  Impl loaded;
+  try {
+    std::istringstream in(std::string(bytes), std::ios::binary);
+    cereal::PortableBinaryInputArchive ar(in);
+    std::uint32_t version = 0;
+    ar(version);
+    if (version != kIndexFormatVersion) {
+      return Status::data_loss("the programme index is of format version " + std::to_string(version) + ", not " +
+                               std::to_string(kIndexFormatVersion));
+    }
+    ar(loaded.application_region, loaded.organisation_region, loaded.person_organisation, loaded.assignments,
+       loaded.conflicts, loaded.scored, loaded.citing);
+    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the programme index has trailing bytes");
+  } catch (const std::exception& e) {
+    return Status::data_loss(std::string("the programme index cannot be read: ") + e.what());
+  }
+  auto& i = *impl_;
+  std::unique_lock lock(i.mu);
+  i.application_region = std::move(loaded.application_region);
+  i.organisation_region = std::move(loaded.organisation_region);
+  i.person_organisation = std::move(loaded.person_organisation);
+  i.assignments = std::move(loaded.assignments);
+  i.conflicts = std::move(loaded.conflicts);
+  i.scored = std::move(loaded.scored);
+  i.citing = std::move(loaded.citing);
+  return Status::ok();
+}
+
+std::vector<processor::StatePart> checkpoint_parts(Programme& programme, const std::vector<domain::Module*>& modules) {
+  auto parts = processor::module_parts(modules);
+  processor::StatePart index;
+  index.name = "programme-index";
+  index.save = [&programme]() -> std::optional<std::string> { return programme.save_index(); };
+  index.load = [&programme](std::string_view bytes) { return programme.load_index(bytes); };
+  parts.push_back(std::move(index));
+  return parts;
 }
 
 std::optional<std::string> Programme::application_region(std::string_view application_id) const {

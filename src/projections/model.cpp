@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <exception>
 #include <functional>
+#include <future>
+#include <istream>
+#include <sstream>
 #include <stdexcept>
+#include <streambuf>
 
 #include <simdjson.h>
 #include <boost/describe.hpp>
@@ -21,7 +25,6 @@ namespace sijill::projections {
 // Field lists for Boost.JSON's conversions (value_from / value_to). The order is the order of
 // the serialised members.
 BOOST_DESCRIBE_STRUCT(EventLink, (), (position, type, hash))
-BOOST_DESCRIBE_STRUCT(EventRef, (), (position, type, recorded_at, actor_id, actor_role, hash))
 BOOST_DESCRIBE_STRUCT(Document, (), (kind, name, sha256, size))
 BOOST_DESCRIBE_STRUCT(Part, (),
                       (part, position, hash, received_at, late, effective, documents, missing_documents, answers))
@@ -44,6 +47,11 @@ BOOST_DESCRIBE_STRUCT(OrganisationView, (),
                       (organisation_id, legal_name, legal_form, registration_number, region, province, domains))
 BOOST_DESCRIBE_STRUCT(ActivityItem, (),
                       (position, type, stream, recorded_at, actor_id, actor_role, region, application_id))
+
+template <class Archive>
+void serialize(Archive& archive, JsonText& t) {
+  archive(t.text);
+}
 
 // The checkpoints' binary form (cereal's portable binary archive): every described struct
 // member by member, in the order above. JSON members are kept as their serialised text.
@@ -330,11 +338,20 @@ Result<Event> Event::from_record(const store::Record& record, json::storage_ptr 
   }
   simdjson::dom::element data;
   if (!o["data"].get(data) && data.is_object()) {
+    e.data_text = simdjson::minify(data);
     auto value = to_boost(data, storage);
     e.data = json::object(storage);  // the same memory as the value's: a move, not a copy
     e.data = std::move(value.get_object());
   }
   return e;
+}
+
+json::value JsonText::parse() const { return text.empty() ? json::value() : json::parse(text); }
+
+void tag_invoke(const json::value_from_tag&, json::value& out, const JsonText& in) { out = in.parse(); }
+
+JsonText tag_invoke(const json::value_to_tag<JsonText>&, const json::value& in) {
+  return {in.is_null() ? std::string() : json::serialize(in)};
 }
 
 const CaseFile* Model::case_file(std::string_view application_id) const {
@@ -373,11 +390,11 @@ void Model::record_activity(const Event& e, const std::string& region, const std
 }
 
 void Model::apply(const Event& e) {
-  if (auto* decision = apply_event(e)) decision->data = e.data;
+  if (auto* decision = apply_event(e)) decision->data.text = e.data_text;
 }
 
 void Model::apply(Event&& e) {
-  if (auto* decision = apply_event(e)) decision->data = std::move(e.data);
+  if (auto* decision = apply_event(e)) decision->data.text = std::move(e.data_text);
 }
 
 DecisionRecord* Model::apply_event(const Event& e) {
@@ -436,7 +453,7 @@ DecisionRecord* Model::apply_event(const Event& e) {
 
   const std::string id = e.stream.substr(12);
   CaseFile& c = mutable_case(id);
-  c.events.push_back({e.position, e.type, e.recorded_at, e.actor_id, e.actor_role, e.hash});
+  c.events.push_back({e.position, e.type, e.hash});
   auto call = [&]() -> const CallView* {
     auto it = calls_.find(c.call_id);
     return it == calls_.end() ? nullptr : &it->second;
@@ -684,20 +701,78 @@ Result<Model> Model::from_json(const json::value& v) {
   }
 }
 
+namespace {
+
+// The case files go into the checkpoint in this many parts, each its own archive with its own
+// SHA-256, so that they are read back on several threads at once, each checked before it is
+// decoded (a damaged size could otherwise ask for gigabytes).
+constexpr std::size_t kCaseParts = 4;
+
+// Reads an archive from bytes in memory, without copying them.
+class MemoryBuffer : public std::streambuf {
+ public:
+  explicit MemoryBuffer(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // only read: the get area
+    setg(begin, begin, begin + bytes.size());
+  }
+  std::size_t consumed() const { return static_cast<std::size_t>(gptr() - eback()); }
+};
+
+using CaseList = std::vector<std::pair<std::string, std::shared_ptr<const CaseFile>>>;
+
+CaseList read_cases(std::string_view bytes) {
+  MemoryBuffer buffer(bytes);
+  std::istream in(&buffer);
+  cereal::PortableBinaryInputArchive archive(in);
+  std::uint64_t count = 0;
+  archive(count);
+  if (count > bytes.size()) throw std::runtime_error("a case count larger than its part");
+  CaseList out;
+  out.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string id;
+    auto c = std::make_shared<CaseFile>();
+    archive(id, *c);
+    out.emplace_back(std::move(id), std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Layout: an archive of {version, position, hash, recorded_at, calls, organisations, activity,
+// the parts' sizes and SHA-256}, then the parts' bytes one after another (case files in id
+// order, each part an archive of {count, (id, case file)...}).
 void Model::write_binary(std::ostream& out) const {
+  std::vector<std::string> parts;
+  const std::size_t per_part = (cases_.size() + kCaseParts - 1) / kCaseParts;
+  auto it = cases_.begin();
+  for (std::size_t p = 0; p < kCaseParts; ++p) {
+    std::ostringstream bytes;
+    {
+      cereal::PortableBinaryOutputArchive archive(bytes);
+      const auto n = std::min<std::size_t>(per_part, static_cast<std::size_t>(std::distance(it, cases_.end())));
+      archive(static_cast<std::uint64_t>(n));
+      for (std::size_t i = 0; i < n; ++i, ++it) archive(it->first, *it->second);
+    }
+    parts.push_back(std::move(bytes).str());
+  }
   cereal::PortableBinaryOutputArchive archive(out);
   archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
-  archive(static_cast<std::uint64_t>(cases_.size()));
-  for (const auto& [id, c] : cases_) archive(id, *c);
   archive(static_cast<std::uint64_t>(activity_.size()));
   for (const auto& [region, feed] : activity_) {
     archive(region, static_cast<std::uint64_t>(feed.size()));
     for (const auto& item : feed) archive(*item);
   }
+  archive(static_cast<std::uint64_t>(parts.size()));
+  for (const auto& part : parts) archive(static_cast<std::uint64_t>(part.size()), store::to_hex(store::sha256(part)));
+  for (const auto& part : parts) out.write(part.data(), static_cast<std::streamsize>(part.size()));
 }
 
-Result<Model> Model::read_binary(std::istream& in) {
+Result<Model> Model::read_binary(std::string_view all) {
   try {
+    MemoryBuffer buffer(all);
+    std::istream in(&buffer);
     cereal::PortableBinaryInputArchive archive(in);
     int version = 0;
     archive(version);
@@ -707,22 +782,41 @@ Result<Model> Model::read_binary(std::istream& in) {
     std::uint64_t count = 0;
     archive(count);
     for (std::uint64_t i = 0; i < count; ++i) {
-      std::string id;
-      auto c = std::make_shared<CaseFile>();
-      archive(id, *c);
-      m.cases_.emplace_hint(m.cases_.end(), std::move(id), std::move(c));
-    }
-    archive(count);
-    for (std::uint64_t i = 0; i < count; ++i) {
       std::string region;
       std::uint64_t items = 0;
       archive(region, items);
+      if (items > kActivity) throw std::runtime_error("an activity feed longer than kept");
       auto& feed = m.activity_[region];
       for (std::uint64_t j = 0; j < items; ++j) {
         ActivityItem item;
         archive(item);
         feed.push_back(std::make_shared<const ActivityItem>(std::move(item)));
       }
+    }
+    archive(count);
+    if (count != kCaseParts) throw std::runtime_error("not " + std::to_string(kCaseParts) + " parts of case files");
+    std::vector<std::pair<std::uint64_t, std::string>> sizes(count);
+    for (auto& [size, sha] : sizes) archive(size, sha);
+    // The parts, read whole, then each checked and decoded on a thread of its own.
+    const auto rest = all.substr(buffer.consumed());
+    std::vector<std::string_view> bytes;
+    std::uint64_t at = 0;
+    for (const auto& [size, sha] : sizes) {
+      if (size > rest.size() - at) throw std::runtime_error("a part of the case files is cut short");
+      bytes.push_back(rest.substr(at, size));
+      at += size;
+    }
+    if (at != rest.size()) throw std::runtime_error("bytes after the last part of the case files");
+    std::vector<std::future<CaseList>> decoded;
+    for (std::size_t p = 0; p < bytes.size(); ++p) {
+      decoded.push_back(std::async(p == 0 ? std::launch::deferred : std::launch::async, [&, p] {
+        if (store::to_hex(store::sha256(bytes[p])) != sizes[p].second)
+          throw std::runtime_error("a part of the case files does not match its SHA-256");
+        return read_cases(bytes[p]);
+      }));
+    }
+    for (auto& part : decoded) {
+      for (auto& [id, c] : part.get()) m.cases_.emplace_hint(m.cases_.end(), std::move(id), std::move(c));
     }
     return m;
   } catch (const std::exception& ex) {

@@ -1,12 +1,20 @@
 #include "sijill/projections/projector.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -175,12 +183,57 @@ std::vector<CheckpointFile> list_checkpoints(const std::filesystem::path& dir) {
   return out;
 }
 
+// A file mapped read-only into memory, unmapped when this goes.
+class MappedFile {
+ public:
+  static Result<MappedFile> open(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::unavailable(std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int error = errno;
+      ::close(fd);
+      return Status::unavailable(std::strerror(error));
+    }
+    MappedFile out;
+    out.size_ = static_cast<std::size_t>(st.st_size);
+    if (out.size_ > 0) {
+      void* at = ::mmap(nullptr, out.size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (at == MAP_FAILED) {
+        const int error = errno;
+        ::close(fd);
+        return Status::unavailable(std::strerror(error));
+      }
+      out.data_ = static_cast<const char*>(at);
+    }
+    ::close(fd);
+    return out;
+  }
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  std::string_view bytes() const { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // Reads and checks one checkpoint against the log: its version, its position (at most the head)
 // and the log's hash at that position.
 Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFile& file) {
-  std::ifstream in(file.path, std::ios::binary);
-  std::string header;
-  if (!in || !std::getline(in, header)) return Status::data_loss("cannot read it");
+  // The file mapped into memory (read-only): the model is decoded from the page cache without
+  // a copy of the file.
+  auto mapped = MappedFile::open(file.path);
+  if (!mapped) return Status::data_loss("cannot read it: " + std::string(mapped.status().message()));
+  const std::string_view content = mapped->bytes();
+  const auto eol = content.find('\n');
+  if (eol == std::string::npos) return Status::data_loss("it has no header line");
+  const std::string_view header(content.data(), eol);
   json::error_code ec;
   auto h = json::parse(header, ec);
   if (ec || !h.is_object()) return Status::data_loss("its header is not JSON");
@@ -200,7 +253,7 @@ Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFi
   if (records->empty() || store::to_hex(records->front().hash) != hash) {
     return Status::data_loss("its hash is not the log's hash at position " + std::to_string(position));
   }
-  auto model = Model::read_binary(in);
+  auto model = Model::read_binary(content.substr(eol + 1));
   if (!model) return model.status();
   if (model->position() != position || model->hash() != hash)
     return Status::data_loss("its model is of another position");

@@ -445,7 +445,7 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
     o["rules_version"] = d.rules_version;
     o["round"] = d.round;
     o["rests_on"] = links_json(d.rests_on);
-    o["data"] = d.data;
+    o["data"] = d.data.parse();
     decisions.push_back(std::move(o));
   }
   json::array parts;

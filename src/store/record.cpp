@@ -55,6 +55,17 @@ Hash chain_hash(const Hash& prev, std::string_view bytes) {
   return out;
 }
 
+Hash sha256(std::string_view bytes) {
+  thread_local DigestContext d;
+  Hash out{};
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(d.ctx, sha256_md(), nullptr) != 1 || EVP_DigestUpdate(d.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(d.ctx, out.data(), &len) != 1 || len != out.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
 std::string Record::wire() const {
   std::string out;
   out.reserve(bytes.size() + kWireHashSuffix);

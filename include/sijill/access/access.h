@@ -17,7 +17,8 @@
 //
 // Threads: decide() and evolve() run on the processor's writer thread. authenticate() and the
 // other queries may be called from any thread at the same time: the state they read is guarded
-// by a shared mutex (evolve() takes it exclusively for the moment it changes the state).
+// by a shared mutex (evolve() and load_state() take it exclusively for the moment they change the
+// state; save_state() takes it shared).
 #pragma once
 
 #include <array>
@@ -57,6 +58,9 @@ struct TokenInfo {
   std::string region;  // for regional coordinators
   time::Instant expires_at;
   bool revoked = false;
+  std::string digest;  // the token's hex SHA-256, as TokenCreated records it
+
+  friend bool operator==(const TokenInfo&, const TokenInfo&) = default;
 };
 
 class AccessModule final : public domain::Module {
@@ -67,6 +71,9 @@ class AccessModule final : public domain::Module {
   Result<domain::Decision> decide(std::string_view command, const boost::json::object& data,
                                   const domain::CommandContext& context) const override;
   void evolve(const domain::RecordedEvent& event) override;
+  // Users and tokens (the digest index is rebuilt from the tokens on load), versioned.
+  std::optional<std::string> save_state() const override;
+  Status load_state(std::string_view bytes) override;
 
   // The actor a bearer token stands for at `now`: its user, role and region. Fails with
   // unauthenticated (401) for a token that is unknown, expired (expires_at <= now) or revoked;

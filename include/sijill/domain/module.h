@@ -12,11 +12,22 @@
 // the store stops (fail-stop) and the processor refuses every later command: the module's state
 // is never used again, so it need not be rolled back.
 //
-// At start-up, evolve() is called for every committed event in position order (or from a
-// checkpoint). A module ignores event types it does not own.
+// At start-up, evolve() is called for every committed event in position order, or, when a
+// checkpoint of the processor's state is usable (docs/operations.md), the module is loaded from
+// it (load_state()) and then shown only the events after the checkpoint's position. A module
+// ignores event types it does not own.
+//
+// Checkpoints: save_state() and load_state() are a pair. save_state() returns the module's whole
+// state as bytes (deterministic: the same state always gives the same bytes) such that a fresh
+// module given them through load_state() is in the same state as the module that saved them,
+// and evolves and decides exactly as it would. The bytes start with the module's own format
+// version, so that bytes written by another layout of the state are refused rather than
+// misread. A module that cannot be checkpointed keeps the defaults: save_state() returns
+// nullopt and the processor then replays the whole log at every start.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +103,20 @@ class Module {
 
   // Applies one event to the state. Events arrive in position order, each exactly once.
   virtual void evolve(const RecordedEvent& event) = 0;
+
+  // The module's whole state, for a checkpoint, or nullopt when this module cannot be
+  // checkpointed (the default: the processor then replays the whole log). Called on the thread
+  // that owns the module while nothing evolves it. Must not change the state.
+  virtual std::optional<std::string> save_state() const { return std::nullopt; }
+
+  // Loads bytes of save_state() into a fresh module (no evolve() yet), which then stands
+  // where the saving module stood. Errors: data_loss for bytes that are damaged, truncated or
+  // of another format version; the default (a module that cannot be checkpointed) refuses with
+  // not_found. On failure the module is left fresh.
+  virtual Status load_state(std::string_view bytes) {
+    (void)bytes;
+    return Status::not_found("this module keeps no checkpoint of its state");
+  }
 };
 
 }  // namespace sijill::domain

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,9 @@ class AuditModule final : public domain::Module {
   Result<domain::Decision> decide(std::string_view command, const boost::json::object& data,
                                   const domain::CommandContext& context) const override;
   void evolve(const domain::RecordedEvent& event) override;
+  // The position of the last event seen, versioned.
+  std::optional<std::string> save_state() const override;
+  Status load_state(std::string_view bytes) override;
 
  private:
   std::uint64_t position_ = 0;  // the last event seen

@@ -76,10 +76,13 @@ class Processor {
   Processor(const Processor&) = delete;
   Processor& operator=(const Processor&) = delete;
 
-  // Feeds every committed event of the log to every module, in position order, then starts the
-  // writer thread. Returns internal when two modules claim the same command, or the store's
-  // error when the log cannot be read. Call once.
-  Status start();
+  // Feeds every committed event of the log after position `after` to every module, in position
+  // order, then starts the writer thread. `after` is 0 (the whole log) unless the modules were
+  // loaded from a checkpoint of the processor's state at position `after` (state_checkpoint.h):
+  // they then hold the state as of `after` already. Returns internal when two modules claim the
+  // same command, invalid_argument when `after` is past the log's head, or the store's error
+  // when the log cannot be read. Call once.
+  Status start(std::uint64_t after = 0);
 
   // Queues `call`; `done` runs once, on the reply thread after the batch's commit (or at once,
   // on the calling thread, when the processor is stopped or has failed). Errors:
@@ -121,12 +124,13 @@ class Processor {
   std::unique_ptr<Impl> impl_;
 };
 
-// Feeds every committed event with a position up to `to`, in order, to every module: how the
-// processor loads its state at start, and how read-only tools (a notification letter, a replay
-// as of a past position) rebuild a module from a data folder. Fails with data_loss for a
-// record that is not an event, or with the store's read error.
+// Feeds every committed event with after < position <= to, in order, to every module: how the
+// processor loads its state at start (after = 0, or the position of the checkpoint the modules
+// were loaded from), and how read-only tools (a notification letter, a replay as of a past
+// position) rebuild a module from a data folder. Fails with data_loss for a record that is not
+// an event, or with the store's read error.
 Status replay(const store::EventStore& store, const std::vector<domain::Module*>& modules,
-              std::uint64_t to = std::numeric_limits<std::uint64_t>::max());
+              std::uint64_t to = std::numeric_limits<std::uint64_t>::max(), std::uint64_t after = 0);
 
 // Dry runs on a stopped data folder (an import's --dry-run): calls decided one after another
 // against `modules`, which the caller has fed the log (replay()) and which nobody else uses,

@@ -6,6 +6,7 @@
 // and is safe to read from any thread; the modules' own state belongs to the writer thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "sijill/access/policy.h"
 #include "sijill/domain/ami/module.h"
 #include "sijill/processor/command_spec.h"
+#include "sijill/processor/state_checkpoint.h"
 #include "sijill/store/event_store.h"
 
 namespace sijill::programme {
@@ -34,9 +36,17 @@ class Programme {
   access::AccessModule& access();
   const domain::ami::AmiModule& ami() const;
 
-  // Builds the index from the log, then keeps it current from every commit, and answers the
-  // policy's questions from it. Call once, before the processor starts writing.
-  Status attach(store::EventStore& store, access::Policy& policy);
+  // Builds the index from the log's events after position `after`, then keeps it current from
+  // every commit, and answers the policy's questions from it. `after` is 0 (the whole log)
+  // unless the index was loaded (load_index()) from a checkpoint at position `after`. Call once,
+  // before the processor starts writing.
+  Status attach(store::EventStore& store, access::Policy& policy, std::uint64_t after = 0);
+
+  // The index as bytes, for a checkpoint of the processor's state (versioned, deterministic).
+  std::string save_index() const;
+  // Loads bytes of save_index() into the fresh index of a programme not yet attached. data_loss
+  // for bytes that are damaged or of another format version; the index is then left empty.
+  Status load_index(std::string_view bytes);
 
   // Index queries (any thread).
   std::optional<std::string> application_region(std::string_view application_id) const;
@@ -59,5 +69,10 @@ class Programme {
 
 // The AMI's command specs: schema, roles (admin may run every command), personal data.
 Result<std::vector<processor::CommandSpec>> ami_command_specs();
+
+// What a checkpoint of the processor's state holds for a server running `programme` with
+// `modules` (its own modules and any other the processor is given, in the processor's order):
+// one part per module, then "programme-index" (processor/state_checkpoint.h).
+std::vector<processor::StatePart> checkpoint_parts(Programme& programme, const std::vector<domain::Module*>& modules);
 
 }  // namespace sijill::programme

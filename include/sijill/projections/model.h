@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/conversion.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -34,7 +35,18 @@ namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 2;
+inline constexpr int kModelVersion = 4;
+
+// A JSON value kept as its compact text: what the model keeps of an event's data only to show
+// it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
+// a view shows it. Converts to and from a boost::json::value (value_from, value_to).
+struct JsonText {
+  std::string text;  // empty: null
+  boost::json::value parse() const;
+  friend bool operator==(const JsonText&, const JsonText&) = default;
+};
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const JsonText& in);
+JsonText tag_invoke(const boost::json::value_to_tag<JsonText>&, const boost::json::value& in);
 
 // A committed event as the projection reads it.
 struct Event {
@@ -47,6 +59,7 @@ struct Event {
   std::string actor_role;
   std::string hash;  // hex
   boost::json::object data;
+  std::string data_text;  // the same data as compact JSON text
 
   // Reads a record's hashed bytes. data_loss when they are not a record. `data` is allocated
   // from `storage` (e.g. an arena shared by a batch of events); the model copies what it keeps
@@ -58,15 +71,6 @@ struct Event {
 struct EventLink {
   std::uint64_t position = 0;
   std::string type;
-  std::string hash;
-};
-
-struct EventRef {
-  std::uint64_t position = 0;
-  std::string type;
-  std::string recorded_at;
-  std::string actor_id;
-  std::string actor_role;
   std::string hash;
 };
 
@@ -118,7 +122,7 @@ struct DecisionRecord {
   std::string evaluator_id;  // for the acts of one evaluator (scores), else empty
   int round = 1;
   std::vector<EventLink> rests_on;
-  boost::json::value data;
+  JsonText data;  // the event's data
 };
 
 // The case file of one application (dossier de candidature).
@@ -149,7 +153,7 @@ struct CaseFile {
   std::string appeal_deadline;
   std::uint64_t last_decision = 0;  // position of the latest decision (what a notification notifies)
   std::vector<DecisionRecord> decisions;
-  std::vector<EventRef> events;  // every event of the application's stream
+  std::vector<EventLink> events;  // every event of the application's stream (who and when: its decisions)
 };
 
 struct SelectionRef {
@@ -223,10 +227,11 @@ class Model {
   static Result<Model> from_json(const boost::json::value& json);
 
   // The checkpoints' form: the same model in a compact binary encoding (cereal's portable binary
-  // archive), much faster to read back than its JSON. read_binary() returns data_loss when the
-  // bytes are not a model of this version.
+  // archive), much faster to read back than its JSON; read_binary() decodes the case files on
+  // several threads. It returns data_loss when the bytes are not a model of this version, or
+  // are damaged (each part of the case files carries its SHA-256).
   void write_binary(std::ostream& out) const;
-  static Result<Model> read_binary(std::istream& in);
+  static Result<Model> read_binary(std::string_view bytes);
 
  private:
   CaseFile& mutable_case(const std::string& application_id);

@@ -36,6 +36,8 @@ std::optional<Hash> hash_from_hex(std::string_view hex);
 
 // SHA-256(prev ‖ bytes): the chain's link function.
 Hash chain_hash(const Hash& prev, std::string_view bytes);
+// SHA-256(bytes). Any thread.
+Hash sha256(std::string_view bytes);
 
 // Who did it: a registered user and the role they acted in.
 struct Actor {

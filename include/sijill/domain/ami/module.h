@@ -14,6 +14,9 @@ class AmiModule final : public Module {
   Result<Decision> decide(std::string_view command, const boost::json::object& data,
                           const CommandContext& context) const override;
   void evolve(const RecordedEvent& event) override;
+  // The whole State, versioned (src/domain/ami/state_io.cpp).
+  std::optional<std::string> save_state() const override;
+  Status load_state(std::string_view bytes) override;
 
   const State& state() const { return state_; }
 
