@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     projections::Projector projector(store, po);
     Result<projections::LoadReport> loaded = Status::unavailable("not loaded");
     double load_s = 0;
-    std::thread loader([&] {
+    std::jthread loader([&] {
       auto at = Clock::now();
       loaded = projector.load();
       load_s = seconds_since(at);

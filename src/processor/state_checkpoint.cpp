@@ -186,9 +186,13 @@ Result<std::uint64_t> write_state_checkpoint(const store::EventStore& store, con
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::unavailable("cannot create " + dir.string() + ": " + ec.message());
   if (auto st = util::write_file_durably(dir / file_name(head.position), text); !st) return st;
-  const auto files = list_state_checkpoints(dir);
-  for (std::size_t i = std::max<std::size_t>(keep, 1); i < files.size(); ++i) {
-    std::filesystem::remove(files[i].path, ec);  // an old file left behind is harmless
+  // The newest `keep` at or before the head (the one just written among them); files ahead of
+  // the head (another history) are left alone and not counted.
+  std::size_t kept = 0;
+  for (const auto& file : list_state_checkpoints(dir)) {
+    if (file.position > head.position) continue;
+    if (kept++ < std::max<std::size_t>(keep, 1)) continue;
+    std::filesystem::remove(file.path, ec);  // an old file left behind is harmless
   }
   return head.position;
 }

@@ -54,7 +54,8 @@ void serialize(Archive& archive, JsonText& t) {
 }
 
 // The checkpoints' binary form (cereal's portable binary archive): every described struct
-// member by member, in the order above. JSON members are kept as their serialised text.
+// member by member, in the order above. JSON values are written as tagged values (below),
+// JsonText as its text.
 template <class Archive, class T, std::enable_if_t<boost::describe::has_describe_members<T>::value, int> = 0>
 void serialize(Archive& archive, T& t) {
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
@@ -349,10 +350,6 @@ Result<Event> Event::from_record(const store::Record& record, json::storage_ptr 
 json::value JsonText::parse() const { return text.empty() ? json::value() : json::parse(text); }
 
 void tag_invoke(const json::value_from_tag&, json::value& out, const JsonText& in) { out = in.parse(); }
-
-JsonText tag_invoke(const json::value_to_tag<JsonText>&, const json::value& in) {
-  return {in.is_null() ? std::string() : json::serialize(in)};
-}
 
 const CaseFile* Model::case_file(std::string_view application_id) const {
   auto it = cases_.find(std::string(application_id));
@@ -677,35 +674,11 @@ json::value Model::to_json() const {
                       {"activity", std::move(activity)}};
 }
 
-Result<Model> Model::from_json(const json::value& v) {
-  try {
-    const auto& o = v.as_object();
-    if (o.at("model_version").as_int64() != kModelVersion) return Status::data_loss("another model version");
-    Model m;
-    m.position_ = json::value_to<std::uint64_t>(o.at("position"));
-    m.hash_ = json::value_to<std::string>(o.at("hash"));
-    m.recorded_at_ = json::value_to<std::string>(o.at("recorded_at"));
-    m.calls_ = json::value_to<std::map<std::string, CallView>>(o.at("calls"));
-    m.organisations_ = json::value_to<std::map<std::string, OrganisationView>>(o.at("organisations"));
-    for (const auto& [id, c] : o.at("cases").as_object()) {
-      m.cases_[std::string(id)] = std::make_shared<const CaseFile>(json::value_to<CaseFile>(c));
-    }
-    for (const auto& [region, items] : o.at("activity").as_object()) {
-      auto& feed = m.activity_[std::string(region)];
-      for (const auto& item : items.as_array())
-        feed.push_back(std::make_shared<const ActivityItem>(json::value_to<ActivityItem>(item)));
-    }
-    return m;
-  } catch (const std::exception& ex) {
-    return Status::data_loss(std::string("the read model checkpoint does not read back: ") + ex.what());
-  }
-}
-
 namespace {
 
 // The case files go into the checkpoint in this many parts, each its own archive with its own
 // SHA-256, so that they are read back on several threads at once, each checked before it is
-// decoded (a damaged size could otherwise ask for gigabytes).
+// decoded (a damaged size could otherwise ask for gigabytes, or a damaged text be believed).
 constexpr std::size_t kCaseParts = 4;
 
 // Reads an archive from bytes in memory, without copying them.
@@ -740,9 +713,12 @@ CaseList read_cases(std::string_view bytes) {
 
 }  // namespace
 
-// Layout: an archive of {version, position, hash, recorded_at, calls, organisations, activity,
-// the parts' sizes and SHA-256}, then the parts' bytes one after another (case files in id
-// order, each part an archive of {count, (id, case file)...}).
+// Layout: the size of the first section (8 bytes, little-endian) and its SHA-256 (32 bytes);
+// the first section, an archive of {version, position, hash, recorded_at, calls, organisations,
+// activity, the parts' sizes and SHA-256}; then the parts' bytes one after another (case files
+// in id order, each part an archive of {count, (id, case file)...}). Every byte is checked
+// against a SHA-256 before it is decoded.
+constexpr std::size_t kPreamble = 8 + 32;
 void Model::write_binary(std::ostream& out) const {
   std::vector<std::string> parts;
   const std::size_t per_part = (cases_.size() + kCaseParts - 1) / kCaseParts;
@@ -757,21 +733,39 @@ void Model::write_binary(std::ostream& out) const {
     }
     parts.push_back(std::move(bytes).str());
   }
-  cereal::PortableBinaryOutputArchive archive(out);
-  archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
-  archive(static_cast<std::uint64_t>(activity_.size()));
-  for (const auto& [region, feed] : activity_) {
-    archive(region, static_cast<std::uint64_t>(feed.size()));
-    for (const auto& item : feed) archive(*item);
+  std::ostringstream first_bytes;
+  {
+    cereal::PortableBinaryOutputArchive archive(first_bytes);
+    archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
+    archive(static_cast<std::uint64_t>(activity_.size()));
+    for (const auto& [region, feed] : activity_) {
+      archive(region, static_cast<std::uint64_t>(feed.size()));
+      for (const auto& item : feed) archive(*item);
+    }
+    archive(static_cast<std::uint64_t>(parts.size()));
+    for (const auto& part : parts) archive(static_cast<std::uint64_t>(part.size()), store::to_hex(store::sha256(part)));
   }
-  archive(static_cast<std::uint64_t>(parts.size()));
-  for (const auto& part : parts) archive(static_cast<std::uint64_t>(part.size()), store::to_hex(store::sha256(part)));
+  const auto first = std::move(first_bytes).str();
+  char size[8];
+  for (std::size_t i = 0; i < 8; ++i) size[i] = static_cast<char>((first.size() >> (8 * i)) & 0xff);
+  const auto digest = store::sha256(first);
+  out.write(size, sizeof size);
+  out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
+  out.write(first.data(), static_cast<std::streamsize>(first.size()));
   for (const auto& part : parts) out.write(part.data(), static_cast<std::streamsize>(part.size()));
 }
 
 Result<Model> Model::read_binary(std::string_view all) {
   try {
-    MemoryBuffer buffer(all);
+    if (all.size() < kPreamble) throw std::runtime_error("it is cut short");
+    std::uint64_t first_size = 0;
+    for (std::size_t i = 0; i < 8; ++i) first_size |= std::uint64_t{static_cast<unsigned char>(all[i])} << (8 * i);
+    if (first_size > all.size() - kPreamble) throw std::runtime_error("it is cut short");
+    const auto first = all.substr(kPreamble, first_size);
+    const auto digest = store::sha256(first);
+    if (!std::equal(digest.begin(), digest.end(), reinterpret_cast<const unsigned char*>(all.data()) + 8))
+      throw std::runtime_error("its first section does not match its SHA-256");
+    MemoryBuffer buffer(first);
     std::istream in(&buffer);
     cereal::PortableBinaryInputArchive archive(in);
     int version = 0;
@@ -798,7 +792,8 @@ Result<Model> Model::read_binary(std::string_view all) {
     std::vector<std::pair<std::uint64_t, std::string>> sizes(count);
     for (auto& [size, sha] : sizes) archive(size, sha);
     // The parts, read whole, then each checked and decoded on a thread of its own.
-    const auto rest = all.substr(buffer.consumed());
+    if (buffer.consumed() != first.size()) throw std::runtime_error("bytes after its first section");
+    const auto rest = all.substr(kPreamble + first_size);
     std::vector<std::string_view> bytes;
     std::uint64_t at = 0;
     for (const auto& [size, sha] : sizes) {

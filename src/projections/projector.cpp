@@ -87,63 +87,88 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   bool abandon = false;
   Status failure;
 
-  std::thread reader([&] {
-    // Each batch's events are parsed into one arena, released when the last of them is freed.
-    std::vector<Event> batch;
-    batch.reserve(kBatch);
-    auto arena = json::make_shared_resource<json::monotonic_resource>();
-    auto hand_over = [&] {
-      std::vector<std::vector<Event>> to_free;
-      {
-        std::unique_lock lock(mu);
-        changed.wait(lock, [&] { return ready.size() < kBatchesInFlight || abandon; });
-        if (abandon) return false;
-        ready.push_back(std::move(batch));
-        to_free.swap(spent);
-      }
-      changed.notify_all();
-      to_free.clear();  // the applied events' memory, freed here rather than on the applying thread
-      batch = {};
+  // Any exception on either side stops both and is returned as a Status; the reader is always
+  // joined (jthread) after `abandon` is set (the guard below, declared after it).
+  std::jthread reader([&] {
+    try {
+      // Each batch's events are parsed into one arena, released when the last of them is freed.
+      std::vector<Event> batch;
       batch.reserve(kBatch);
-      arena = json::make_shared_resource<json::monotonic_resource>();
-      return true;
-    };
-    Status parse_failure;
-    auto st = store.scan_log(from, to, [&](const store::Record& record) {
-      auto event = Event::from_record(record, arena);
-      if (!event) {
-        parse_failure = event.status();
-        return false;
+      auto arena = json::make_shared_resource<json::monotonic_resource>();
+      auto hand_over = [&] {
+        std::vector<std::vector<Event>> to_free;
+        {
+          std::unique_lock lock(mu);
+          changed.wait(lock, [&] { return ready.size() < kBatchesInFlight || abandon; });
+          if (abandon) return false;
+          ready.push_back(std::move(batch));
+          to_free.swap(spent);
+        }
+        changed.notify_all();
+        to_free.clear();  // the applied events' memory, freed here rather than on the applying thread
+        batch = {};
+        batch.reserve(kBatch);
+        arena = json::make_shared_resource<json::monotonic_resource>();
+        return true;
+      };
+      Status parse_failure;
+      auto st = store.scan_log(from, to, [&](const store::Record& record) {
+        auto event = Event::from_record(record, arena);
+        if (!event) {
+          parse_failure = event.status();
+          return false;
+        }
+        batch.push_back(std::move(*event));
+        return batch.size() < kBatch || hand_over();
+      });
+      if (st && parse_failure.is_ok() && !batch.empty()) hand_over();
+      {
+        std::lock_guard lock(mu);
+        if (failure.is_ok()) failure = !st ? st : parse_failure;
+        done = true;
       }
-      batch.push_back(std::move(*event));
-      return batch.size() < kBatch || hand_over();
-    });
-    if (st && parse_failure.is_ok() && !batch.empty()) hand_over();
-    {
+    } catch (const std::exception& ex) {
       std::lock_guard lock(mu);
-      failure = !st ? st : parse_failure;
+      if (failure.is_ok()) failure = Status::internal(std::string("reading the log: ") + ex.what());
       done = true;
     }
     changed.notify_all();
   });
+  struct Stop {
+    std::mutex& mu;
+    std::condition_variable& changed;
+    bool& abandon;
+    ~Stop() {
+      {
+        std::lock_guard lock(mu);
+        abandon = true;
+      }
+      changed.notify_all();
+    }
+  } stop{mu, changed, abandon};
 
-  while (true) {
-    std::vector<Event> batch;
-    {
-      std::unique_lock lock(mu);
-      changed.wait(lock, [&] { return !ready.empty() || done; });
-      if (ready.empty()) break;  // done, and everything applied
-      batch = std::move(ready.front());
-      ready.pop_front();
+  try {
+    while (true) {
+      std::vector<Event> batch;
+      {
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return !ready.empty() || done; });
+        if (ready.empty()) break;  // done, and everything applied
+        batch = std::move(ready.front());
+        ready.pop_front();
+      }
+      changed.notify_all();
+      for (auto& event : batch) {
+        const auto position = event.position;
+        model.apply(std::move(event));
+        if (progress && position % 65536 == 0) progress(position);
+      }
+      std::lock_guard lock(mu);
+      spent.push_back(std::move(batch));
     }
-    changed.notify_all();
-    for (auto& event : batch) {
-      const auto position = event.position;
-      model.apply(std::move(event));
-      if (progress && position % 65536 == 0) progress(position);
-    }
+  } catch (const std::exception& ex) {
     std::lock_guard lock(mu);
-    spent.push_back(std::move(batch));
+    failure = Status::internal(std::string("applying the log: ") + ex.what());
   }
   {
     std::lock_guard lock(mu);
@@ -151,6 +176,7 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   }
   changed.notify_all();
   reader.join();
+  std::lock_guard lock(mu);
   return failure;
 }
 
@@ -242,9 +268,11 @@ Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFi
       ho.at("model_version").get_int64() != kModelVersion) {
     return Status::data_loss("it was written by another version of the read model");
   }
-  if (!ho.contains("position") || !ho.contains("hash") || !ho.at("hash").is_string())
+  const auto* position_value = ho.if_contains("position");
+  if (!position_value || !position_value->is_int64() || position_value->get_int64() <= 0 || !ho.contains("hash") ||
+      !ho.at("hash").is_string())
     return Status::data_loss("its header is incomplete");
-  const auto position = json::value_to<std::uint64_t>(ho.at("position"));
+  const auto position = static_cast<std::uint64_t>(position_value->get_int64());
   const std::string hash(ho.at("hash").get_string());
   if (position != file.position) return Status::data_loss("its name and its header disagree");
   if (position > store.head().position) return Status::data_loss("it is ahead of the log");
@@ -318,11 +346,16 @@ struct Projector::Impl {
     }
   }
 
+  // Keeps the newest `keep_checkpoints` at or before the model's position (the one just written
+  // among them). Files ahead of it (of another history, e.g. a log restored from a backup) are
+  // left alone and not counted: they are ignored on load.
   void prune() {
-    auto files = list_checkpoints(options.checkpoint_dir);
-    for (std::size_t i = options.keep_checkpoints; i < files.size(); ++i) {
+    std::size_t kept = 0;
+    for (const auto& file : list_checkpoints(options.checkpoint_dir)) {
+      if (file.position > model.position()) continue;
+      if (kept++ < std::max<std::size_t>(options.keep_checkpoints, 1)) continue;
       std::error_code ec;
-      std::filesystem::remove(files[i].path, ec);
+      std::filesystem::remove(file.path, ec);
     }
   }
 

@@ -22,7 +22,9 @@
 // module given them through load_state() is in the same state as the module that saved them,
 // and evolves and decides exactly as it would. The bytes start with the module's own format
 // version, so that bytes written by another layout of the state are refused rather than
-// misread. A module that cannot be checkpointed keeps the defaults: save_state() returns
+// misread. That version must also change when evolve() changes what it makes of an event (a
+// fixed rule, a new field derived): a checkpoint saved by the old evolve() would otherwise be
+// believed, and differ from a replay of the log. A module that cannot be checkpointed keeps the defaults: save_state() returns
 // nullopt and the processor then replays the whole log at every start.
 #pragma once
 

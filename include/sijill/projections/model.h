@@ -4,8 +4,8 @@
 // A projection of the log. It interprets what the committed events recorded and never re-runs
 // the programme's rules: an application is selected because an ApplicationSelected event says
 // so. apply() takes every event exactly once, in position order; the model can be rebuilt from
-// position 0 at any time and gives the same bytes once serialised (to_json), which is what its
-// checkpoints hold.
+// position 0 at any time and gives the same bytes once serialised (to_json; tests compare
+// models so). Checkpoints hold the same model in a binary form (write_binary).
 //
 // Copying a Model is cheap: case files are shared, immutable once published, and copied on
 // write (cases_), so a snapshot after every commit costs a copy of the index, not of the cases.
@@ -39,14 +39,13 @@ inline constexpr int kModelVersion = 4;
 
 // A JSON value kept as its compact text: what the model keeps of an event's data only to show
 // it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
-// a view shows it. Converts to and from a boost::json::value (value_from, value_to).
+// a view shows it. Converts to a boost::json::value (value_from).
 struct JsonText {
   std::string text;  // empty: null
   boost::json::value parse() const;
   friend bool operator==(const JsonText&, const JsonText&) = default;
 };
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const JsonText& in);
-JsonText tag_invoke(const boost::json::value_to_tag<JsonText>&, const boost::json::value& in);
 
 // A committed event as the projection reads it.
 struct Event {
@@ -223,8 +222,6 @@ class Model {
 
   // The whole model as JSON, members in a fixed order: equal models give equal bytes.
   boost::json::value to_json() const;
-  // Reads what to_json() wrote. data_loss when the shape is not this version's.
-  static Result<Model> from_json(const boost::json::value& json);
 
   // The checkpoints' form: the same model in a compact binary encoding (cereal's portable binary
   // archive), much faster to read back than its JSON; read_binary() decodes the case files on

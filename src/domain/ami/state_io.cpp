@@ -4,8 +4,9 @@
 //
 // The bytes: the format version (kFormatVersion), then State, member by member in the order
 // below. Bump kFormatVersion whenever a struct of state.h, config.h or score.h changes (a
-// member added, removed, reordered or retyped): checkpoints of the old layout are then refused
-// (data_loss) and the server replays the whole log once.
+// member added, removed, reordered or retyped), and whenever evolve() changes what it makes of
+// an event: checkpoints of the old layout or rules are then refused (data_loss) and the server
+// replays the whole log once.
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>

@@ -387,6 +387,40 @@ TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
   CHECK(bytes(projector.current()->model()) == expected);
 }
 
+TEST_CASE("a checkpoint with one byte changed is ignored, wherever the byte is") {
+  auto& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  for (std::size_t i = 0; i < 400; ++i) s.commit(demo.commands[i]);
+  const auto dir_cp = projections::checkpoint_dir(dir.path());
+  REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
+  const auto head = s.store->head().position;
+  const auto expected = bytes(replayed(*s.store));
+  std::filesystem::path file;
+  for (const auto& f : std::filesystem::directory_iterator(dir_cp)) file = f.path();
+  std::stringstream text;
+  text << std::ifstream(file, std::ios::binary).rdbuf();
+  const auto original = text.str();
+  const auto body = original.find('\n') + 1;
+  // In the size of the first section, in the first section, in the last part of the case files.
+  for (const auto at : {body + 2, body + 60, original.size() - 10}) {
+    auto changed = original;
+    changed[at] = static_cast<char>(changed[at] ^ 0x20);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << changed;
+    projections::ProjectorOptions options;
+    options.checkpoint_dir = dir_cp;
+    options.write_checkpoints = false;
+    projections::Projector projector(*s.store, options);
+    auto report = projector.load();
+    REQUIRE(report.is_ok());
+    CHECK(report->checkpoint == 0);
+    CHECK(report->replayed == head);
+    REQUIRE(report->ignored.size() == 1);
+    CHECK(report->ignored[0].find("does not read back") != std::string::npos);
+    CHECK(bytes(projector.current()->model()) == expected);
+  }
+}
+
 TEST_CASE("an evaluator's case file hides other scores until their own is in") {
   auto& demo = demo_programme();
   testing::TempDir dir;
