@@ -5,15 +5,14 @@
 
 #include <algorithm>
 #include <mutex>
-#include <sstream>
 
-#include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
 #include "sijill/processor/command.h"
 #include "sijill/store/record.h"
+#include "sijill/util/versioned_bytes.h"
 
 namespace sijill::access {
 
@@ -194,40 +193,25 @@ void AccessModule::evolve(const domain::RecordedEvent& event) {
 }
 
 std::optional<std::string> AccessModule::save_state() const {
-  std::ostringstream out(std::ios::binary);
-  {
-    std::shared_lock lock(mu_);
-    std::map<std::string, std::vector<std::string>> users;
-    for (const auto& [id, u] : users_) users.emplace(id, u.roles);
-    // The archive's serialize() takes its objects by reference; it only reads them here.
-    auto tokens = tokens_;
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(kStateFormatVersion, users, tokens);
-  }
-  return std::move(out).str();
+  std::shared_lock lock(mu_);
+  std::map<std::string, std::vector<std::string>> users;
+  for (const auto& [id, u] : users_) users.emplace(id, u.roles);
+  // The archive's serialize() takes its objects by reference; it only reads them here.
+  auto tokens = tokens_;
+  return util::save_versioned(kStateFormatVersion, [&](auto& archive) { archive(users, tokens); });
 }
 
 Status AccessModule::load_state(std::string_view bytes) {
   std::map<std::string, User, std::less<>> users;
   std::map<std::string, TokenInfo, std::less<>> tokens;
   std::unordered_map<std::string, std::string> by_digest;
-  try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
-    cereal::PortableBinaryInputArchive ar(in);
-    std::uint32_t version = 0;
-    ar(version);
-    if (version != kStateFormatVersion) {
-      return Status::data_loss("the access state is of format version " + std::to_string(version) + ", not " +
-                               std::to_string(kStateFormatVersion));
-    }
+  auto st = util::load_versioned(bytes, kStateFormatVersion, "the access state", [&](auto& archive) {
     std::map<std::string, std::vector<std::string>> saved_users;
-    ar(saved_users, tokens);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the access state has trailing bytes");
+    archive(saved_users, tokens);
     for (auto& [id, roles] : saved_users) users.emplace(id, User{std::move(roles)});
     for (const auto& [id, t] : tokens) by_digest[t.digest] = id;
-  } catch (const std::exception& e) {
-    return Status::data_loss(std::string("the access state cannot be read: ") + e.what());
-  }
+  });
+  if (!st) return st;
   std::unique_lock lock(mu_);
   users_ = std::move(users);
   tokens_ = std::move(tokens);

@@ -1,8 +1,5 @@
 #include "sijill/evidence/audit.h"
-
-#include <sstream>
-
-#include <cereal/archives/portable_binary.hpp>
+#include "sijill/util/versioned_bytes.h"
 
 namespace sijill::evidence {
 
@@ -90,30 +87,14 @@ Result<domain::Decision> AuditModule::decide(std::string_view command, const boo
 void AuditModule::evolve(const domain::RecordedEvent& event) { position_ = event.position; }
 
 std::optional<std::string> AuditModule::save_state() const {
-  std::ostringstream out(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(kStateFormatVersion, position_);
-  }
-  return std::move(out).str();
+  return util::save_versioned(kStateFormatVersion, [&](auto& archive) { archive(position_); });
 }
 
 Status AuditModule::load_state(std::string_view bytes) {
   std::uint64_t position = 0;
-  try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
-    cereal::PortableBinaryInputArchive ar(in);
-    std::uint32_t version = 0;
-    ar(version);
-    if (version != kStateFormatVersion) {
-      return Status::data_loss("the audit state is of format version " + std::to_string(version) + ", not " +
-                               std::to_string(kStateFormatVersion));
-    }
-    ar(position);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the audit state has trailing bytes");
-  } catch (const std::exception& e) {
-    return Status::data_loss(std::string("the audit state cannot be read: ") + e.what());
-  }
+  auto st =
+      util::load_versioned(bytes, kStateFormatVersion, "the audit state", [&](auto& archive) { archive(position); });
+  if (!st) return st;
   position_ = position;
   return Status::ok();
 }

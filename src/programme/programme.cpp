@@ -5,9 +5,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
-#include <sstream>
 
-#include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
@@ -15,6 +13,7 @@
 
 #include "sijill/access/commands.h"
 #include "sijill/domain/schemas.h"
+#include "sijill/util/versioned_bytes.h"
 
 namespace sijill::programme {
 
@@ -148,34 +147,21 @@ Status Programme::attach(store::EventStore& store, access::Policy& policy, std::
 }
 
 std::string Programme::save_index() const {
-  std::ostringstream out(std::ios::binary);
-  {
-    std::shared_lock lock(impl_->mu);
-    const auto& i = *impl_;
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(kIndexFormatVersion, i.application_region, i.organisation_region, i.person_organisation, i.assignments,
-       i.conflicts, i.scored, i.citing);
-  }
-  return std::move(out).str();
+  std::shared_lock lock(impl_->mu);
+  const auto& i = *impl_;
+  return util::save_versioned(kIndexFormatVersion, [&](auto& archive) {
+    archive(i.application_region, i.organisation_region, i.person_organisation, i.assignments, i.conflicts, i.scored,
+            i.citing);
+  });
 }
 
 Status Programme::load_index(std::string_view bytes) {
   Impl loaded;
-  try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
-    cereal::PortableBinaryInputArchive ar(in);
-    std::uint32_t version = 0;
-    ar(version);
-    if (version != kIndexFormatVersion) {
-      return Status::data_loss("the programme index is of format version " + std::to_string(version) + ", not " +
-                               std::to_string(kIndexFormatVersion));
-    }
-    ar(loaded.application_region, loaded.organisation_region, loaded.person_organisation, loaded.assignments,
-       loaded.conflicts, loaded.scored, loaded.citing);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the programme index has trailing bytes");
-  } catch (const std::exception& e) {
-    return Status::data_loss(std::string("the programme index cannot be read: ") + e.what());
-  }
+  auto st = util::load_versioned(bytes, kIndexFormatVersion, "the programme index", [&](auto& archive) {
+    archive(loaded.application_region, loaded.organisation_region, loaded.person_organisation, loaded.assignments,
+            loaded.conflicts, loaded.scored, loaded.citing);
+  });
+  if (!st) return st;
   auto& i = *impl_;
   std::unique_lock lock(i.mu);
   i.application_region = std::move(loaded.application_region);

@@ -7,7 +7,6 @@
 // member added, removed, reordered or retyped), and whenever evolve() changes what it makes of
 // an event: checkpoints of the old layout or rules are then refused (data_loss) and the server
 // replays the whole log once.
-#include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/set.hpp>
@@ -16,9 +15,9 @@
 #include <cereal/types/vector.hpp>
 
 #include <cstdint>
-#include <sstream>
 
 #include "sijill/domain/ami/module.h"
+#include "sijill/util/versioned_bytes.h"
 
 namespace cereal {
 
@@ -110,30 +109,13 @@ void serialize(Archive& ar, State& s) {
 }
 
 std::optional<std::string> AmiModule::save_state() const {
-  std::ostringstream out(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(kFormatVersion, state_);
-  }
-  return std::move(out).str();
+  return util::save_versioned(kFormatVersion, [&](auto& archive) { archive(state_); });
 }
 
 Status AmiModule::load_state(std::string_view bytes) {
   State loaded;
-  try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
-    cereal::PortableBinaryInputArchive ar(in);
-    std::uint32_t version = 0;
-    ar(version);
-    if (version != kFormatVersion) {
-      return Status::data_loss("the AMI state is of format version " + std::to_string(version) + ", not " +
-                               std::to_string(kFormatVersion));
-    }
-    ar(loaded);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("the AMI state has trailing bytes");
-  } catch (const std::exception& e) {
-    return Status::data_loss(std::string("the AMI state cannot be read: ") + e.what());
-  }
+  auto st = util::load_versioned(bytes, kFormatVersion, "the AMI state", [&](auto& archive) { archive(loaded); });
+  if (!st) return st;
   state_ = std::move(loaded);
   return Status::ok();
 }

@@ -318,6 +318,27 @@ TEST_CASE("as of P, the case file, ranking and dashboard are what the live model
         Code::invalid_argument);
 }
 
+namespace {
+
+// Loads the read models from `dir_cp` and checks the report: the checkpoint used, the events
+// replayed after it, one file ignored for a reason that contains `reason`, and the model.
+void load_and_check(store::EventStore& store, const std::filesystem::path& dir_cp, std::uint64_t checkpoint,
+                    std::uint64_t replayed_events, const std::string& reason, const std::string& expected) {
+  projections::ProjectorOptions options;
+  options.checkpoint_dir = dir_cp;
+  options.write_checkpoints = false;
+  projections::Projector projector(store, options);
+  auto report = projector.load();
+  REQUIRE(report.is_ok());
+  CHECK(report->checkpoint == checkpoint);
+  CHECK(report->replayed == replayed_events);
+  REQUIRE(report->ignored.size() == 1);
+  CHECK(report->ignored[0].find(reason) != std::string::npos);
+  CHECK(bytes(projector.current()->model()) == expected);
+}
+
+}  // namespace
+
 TEST_CASE("a checkpoint that does not match the log is ignored and the model is replayed") {
   auto& demo = demo_programme();
   testing::TempDir dir;
@@ -338,17 +359,7 @@ TEST_CASE("a checkpoint that does not match the log is ignored and the model is 
   const auto at = content.find("\"hash\":\"") + 8;
   content[at] = content[at] == 'a' ? 'b' : 'a';
   std::ofstream(files[0], std::ios::trunc) << content;
-
-  projections::ProjectorOptions options;
-  options.checkpoint_dir = dir_cp;
-  projections::Projector projector(*s.store, options);
-  auto report = projector.load();
-  REQUIRE(report.is_ok());
-  CHECK(report->checkpoint == 0);
-  CHECK(report->replayed == head);
-  REQUIRE(report->ignored.size() == 1);
-  CHECK(report->ignored[0].find("hash") != std::string::npos);
-  CHECK(bytes(projector.current()->model()) == expected);
+  load_and_check(*s.store, dir_cp, 0, head, "hash", expected);
 }
 
 TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
@@ -374,17 +385,7 @@ TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
   for (const auto& f : std::filesystem::directory_iterator(dir_cp)) newest = std::max(newest, f.path());
   const auto size = std::filesystem::file_size(newest);
   std::filesystem::resize_file(newest, size / 2);
-
-  projections::ProjectorOptions options;
-  options.checkpoint_dir = dir_cp;
-  projections::Projector projector(*s.store, options);
-  auto report = projector.load();
-  REQUIRE(report.is_ok());
-  CHECK(report->checkpoint == older);
-  CHECK(report->replayed == head - older);
-  REQUIRE(report->ignored.size() == 1);
-  CHECK(report->ignored[0].find("does not read back") != std::string::npos);
-  CHECK(bytes(projector.current()->model()) == expected);
+  load_and_check(*s.store, dir_cp, older, head - older, "does not read back", expected);
 }
 
 TEST_CASE("a checkpoint with one byte changed is ignored, wherever the byte is") {
@@ -407,17 +408,7 @@ TEST_CASE("a checkpoint with one byte changed is ignored, wherever the byte is")
     auto changed = original;
     changed[at] = static_cast<char>(changed[at] ^ 0x20);
     std::ofstream(file, std::ios::binary | std::ios::trunc) << changed;
-    projections::ProjectorOptions options;
-    options.checkpoint_dir = dir_cp;
-    options.write_checkpoints = false;
-    projections::Projector projector(*s.store, options);
-    auto report = projector.load();
-    REQUIRE(report.is_ok());
-    CHECK(report->checkpoint == 0);
-    CHECK(report->replayed == head);
-    REQUIRE(report->ignored.size() == 1);
-    CHECK(report->ignored[0].find("does not read back") != std::string::npos);
-    CHECK(bytes(projector.current()->model()) == expected);
+    load_and_check(*s.store, dir_cp, 0, head, "does not read back", expected);
   }
 }
 
