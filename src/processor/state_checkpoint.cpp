@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
+#include <istream>
 #include <limits>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "sijill/processor/command.h"
 #include "sijill/store/record.h"
 #include "sijill/util/files.h"
+#include "sijill/util/versioned_bytes.h"
 
 namespace sijill::processor {
 
@@ -41,10 +44,11 @@ std::string encode_sections(const Sections& sections) {
 Result<Sections> decode_sections(std::string_view bytes) {
   Sections sections;
   try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
+    util::MemoryBuffer buffer(bytes);
+    std::istream in(&buffer);
     cereal::PortableBinaryInputArchive ar(in);
     ar(sections);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss("its sections have trailing bytes");
+    if (buffer.left() != 0) return Status::data_loss("its sections have trailing bytes");
   } catch (const std::exception& e) {
     return Status::data_loss(std::string("its sections cannot be read: ") + e.what());
   }
@@ -52,12 +56,12 @@ Result<Sections> decode_sections(std::string_view bytes) {
 }
 
 Result<std::string> read_whole(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Status::data_loss("cannot read it");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return Status::data_loss("cannot read it");
-  return std::move(bytes).str();
+  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return Status::data_loss("cannot read it");
+  return bytes;
 }
 
 // Reads a decimal number made of digits only.
@@ -200,6 +204,7 @@ Result<std::uint64_t> write_state_checkpoint(const store::EventStore& store, con
 LoadedState load_state_checkpoint(const store::EventStore& store, const std::filesystem::path& dir,
                                   const std::vector<StatePart>& parts) {
   LoadedState out;
+  if (parts.empty()) return out;
   for (const auto& file : list_state_checkpoints(dir)) {
     const auto name = file.path.filename().string();
     auto read = read_state_checkpoint(store, file.path);
@@ -215,21 +220,30 @@ LoadedState load_state_checkpoint(const store::EventStore& store, const std::fil
       out.ignored.push_back(name + ": its sections (" + found + ") are not this server's (" + names_of(parts) + ")");
       continue;
     }
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      auto loaded = parts[i].load ? parts[i].load(read->sections[i].second)
-                                  : Status::not_found("the part cannot be loaded from a checkpoint");
+    // The first part alone, then the others at the same time (each is its own state: the
+    // modules' and the programme's index). When the first refuses its section nothing was
+    // loaded and the next file is tried; a refusal after that spoils the parts.
+    auto load = [&](std::size_t i) {
+      return parts[i].load ? parts[i].load(read->sections[i].second)
+                           : Status::not_found("the part cannot be loaded from a checkpoint");
+    };
+    if (auto first = load(0); !first) {
+      out.ignored.push_back(name + ": its section " + parts[0].name + " cannot be loaded: " + first.to_string());
+      continue;
+    }
+    std::vector<std::future<Status>> rest;
+    for (std::size_t i = 1; i < parts.size(); ++i) rest.push_back(std::async(std::launch::async, load, i));
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+      auto loaded = rest[i - 1].get();
       if (!loaded) {
         out.ignored.push_back(name + ": its section " + parts[i].name + " cannot be loaded: " + loaded.to_string());
-        out.spoiled = i > 0;
-        if (out.spoiled) return out;
-        break;
-      }
-      if (i + 1 == parts.size()) {
-        out.position = read->position;
-        out.file = file.path;
-        return out;
+        out.spoiled = true;
       }
     }
+    if (out.spoiled) return out;
+    out.position = read->position;
+    out.file = file.path;
+    return out;
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include <cereal/types/vector.hpp>
 
 #include "sijill/store/record.h"
+#include "sijill/util/versioned_bytes.h"
 
 namespace sijill::projections {
 
@@ -681,20 +682,10 @@ namespace {
 // decoded (a damaged size could otherwise ask for gigabytes, or a damaged text be believed).
 constexpr std::size_t kCaseParts = 4;
 
-// Reads an archive from bytes in memory, without copying them.
-class MemoryBuffer : public std::streambuf {
- public:
-  explicit MemoryBuffer(std::string_view bytes) {
-    char* begin = const_cast<char*>(bytes.data());  // only read: the get area
-    setg(begin, begin, begin + bytes.size());
-  }
-  std::size_t consumed() const { return static_cast<std::size_t>(gptr() - eback()); }
-};
-
 using CaseList = std::vector<std::pair<std::string, std::shared_ptr<const CaseFile>>>;
 
 CaseList read_cases(std::string_view bytes) {
-  MemoryBuffer buffer(bytes);
+  util::MemoryBuffer buffer(bytes);
   std::istream in(&buffer);
   cereal::PortableBinaryInputArchive archive(in);
   std::uint64_t count = 0;
@@ -765,7 +756,7 @@ Result<Model> Model::read_binary(std::string_view all) {
     const auto digest = store::sha256(first);
     if (!std::equal(digest.begin(), digest.end(), reinterpret_cast<const unsigned char*>(all.data()) + 8))
       throw std::runtime_error("its first section does not match its SHA-256");
-    MemoryBuffer buffer(first);
+    util::MemoryBuffer buffer(first);
     std::istream in(&buffer);
     cereal::PortableBinaryInputArchive archive(in);
     int version = 0;

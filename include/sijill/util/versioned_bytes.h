@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <exception>
+#include <istream>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,17 @@
 #include "sijill/util/status.h"
 
 namespace sijill::util {
+
+// Reads bytes in memory as a stream, without copying them (what cereal's archives read from).
+class MemoryBuffer : public std::streambuf {
+ public:
+  explicit MemoryBuffer(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // the get area is only read
+    setg(begin, begin, begin + bytes.size());
+  }
+  std::size_t consumed() const { return static_cast<std::size_t>(gptr() - eback()); }
+  std::size_t left() const { return static_cast<std::size_t>(egptr() - gptr()); }
+};
 
 // `version`, then what `write(archive)` writes.
 template <class Write>
@@ -35,7 +48,8 @@ std::string save_versioned(std::uint32_t version, Write&& write) {
 template <class Read>
 Status load_versioned(std::string_view bytes, std::uint32_t version, std::string_view what, Read&& read) {
   try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
+    MemoryBuffer buffer(bytes);
+    std::istream in(&buffer);
     cereal::PortableBinaryInputArchive archive(in);
     std::uint32_t found = 0;
     archive(found);
@@ -44,7 +58,7 @@ Status load_versioned(std::string_view bytes, std::uint32_t version, std::string
                                std::to_string(version));
     }
     read(archive);
-    if (in.peek() != std::char_traits<char>::eof()) return Status::data_loss(std::string(what) + " has trailing bytes");
+    if (buffer.left() != 0) return Status::data_loss(std::string(what) + " has trailing bytes");
   } catch (const std::exception& e) {
     return Status::data_loss(std::string(what) + " cannot be read: " + e.what());
   }
