@@ -1,6 +1,5 @@
 #include "sijill/processor/processor.h"
 
-
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/uuid/random_generator.hpp>

@@ -24,8 +24,9 @@
 // version, so that bytes written by another layout of the state are refused rather than
 // misread. That version must also change when evolve() changes what it makes of an event (a
 // fixed rule, a new field derived): a checkpoint saved by the old evolve() would otherwise be
-// believed, and differ from a replay of the log. A module that cannot be checkpointed keeps the defaults: save_state() returns
-// nullopt and the processor then replays the whole log at every start.
+// believed, and differ from a replay of the log. A module that cannot be checkpointed keeps
+// the defaults: save_state() returns nullopt and the processor then replays the whole log at
+// every start.
 #pragma once
 
 #include <cstdint>
