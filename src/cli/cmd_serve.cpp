@@ -287,7 +287,13 @@ Command add_serve(CLI::App& app) {
         projector_options.checkpoint_dir = projections::checkpoint_dir(o.dir);
         projections::Projector projector(store, projector_options);
         Result<projections::LoadReport> loaded = Status::unavailable("the read models are not loaded");
-        std::jthread loader([&] { loaded = projector.load(); });
+        std::jthread loader([&] {
+          try {
+            loaded = projector.load();
+          } catch (const std::exception& ex) {
+            loaded = Status::internal(std::string("loading the read models: ") + ex.what());
+          }
+        });
         // The processor's state: from the newest usable checkpoint, then the log's tail.
         const auto state_started = std::chrono::steady_clock::now();
         auto state = ProcessorState::fresh();

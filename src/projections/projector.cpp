@@ -50,20 +50,24 @@ constexpr std::uint64_t kPipelineFrom = 4096;
 Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
                             const std::function<void(std::uint64_t)>& progress) {
   Status failure;
-  auto st = store.scan_log(model.position(), to, [&](const store::Record& record) {
-    // Each event parsed into a small arena, released at once after it is applied.
-    unsigned char buffer[16384];
-    json::monotonic_resource arena(buffer, sizeof buffer);
-    auto event = Event::from_record(record, &arena);
-    if (!event) {
-      failure = event.status();
-      return false;
-    }
-    model.apply(std::move(*event));
-    if (progress && record.position % 65536 == 0) progress(record.position);
-    return true;
-  });
-  if (!st) return st;
+  try {
+    auto st = store.scan_log(model.position(), to, [&](const store::Record& record) {
+      // Each event parsed into a small arena, released at once after it is applied.
+      unsigned char buffer[16384];
+      json::monotonic_resource arena(buffer, sizeof buffer);
+      auto event = Event::from_record(record, &arena);
+      if (!event) {
+        failure = event.status();
+        return false;
+      }
+      model.apply(std::move(*event));
+      if (progress && record.position % 65536 == 0) progress(record.position);
+      return true;
+    });
+    if (!st) return st;
+  } catch (const std::exception& ex) {
+    return Status::internal(std::string("replaying the log: ") + ex.what());
+  }
   return failure;
 }
 
