@@ -26,6 +26,7 @@
 #include "sijill/programme/programme.h"
 #include "sijill/store/event_store.h"
 #include "sijill/store/key_store.h"
+#include "store_fixtures.h"
 #include "temp_dir.h"
 
 using namespace sijill;
@@ -91,36 +92,9 @@ const Story& story() {
   return s;
 }
 
-// A store whose clock reads the story's time of the commit being made.
-struct StoryStore {
-  time::Instant now{};
-  std::unique_ptr<store::EventStore> store;
-
-  explicit StoryStore(const std::filesystem::path& dir) {
-    store::StoreOptions o;
-    o.dir = dir;
-    o.sync = false;
-    o.clock = [this] { return std::chrono::system_clock::time_point(now); };
-    auto opened = store::EventStore::open(o);
-    REQUIRE(opened.is_ok());
-    store = std::move(*opened);
-  }
-
-  void commit(const Commit& events) {
-    now = events.front().recorded_at;
-    auto batch = store->begin_batch();
-    store::AppendRequest request;
-    for (const auto& e : events) {
-      store::EventDraft d;
-      d.stream = e.stream;
-      d.type = e.type;
-      d.data = e.data;
-      d.actor = {e.actor.id, e.actor.role};
-      request.events.push_back(std::move(d));
-    }
-    REQUIRE(batch.stage(request).is_ok());
-    REQUIRE(store->commit(batch).is_ok());
-  }
+// The story's store, committing ranges of its commits.
+struct StoryStore : testing::StoryStore {
+  using testing::StoryStore::StoryStore;
 
   // Commits the story's commits [from, to).
   void commit_range(std::size_t from, std::size_t to) {

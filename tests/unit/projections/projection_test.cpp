@@ -24,6 +24,7 @@
 #include "sijill/projections/views.h"
 #include "sijill/store/event_store.h"
 #include "sijill/store/key_store.h"
+#include "store_fixtures.h"
 #include "temp_dir.h"
 
 using namespace sijill;
@@ -68,38 +69,10 @@ Demo& demo_programme() {
   return demo;
 }
 
-// A store whose clock reads the story's time of the command being committed.
-struct StoryStore {
-  time::Instant now{};
-  std::unique_ptr<store::EventStore> store;
-
-  explicit StoryStore(const std::filesystem::path& dir) {
-    store::StoreOptions o;
-    o.dir = dir;
-    o.sync = false;
-    o.clock = [this] { return std::chrono::system_clock::time_point(now); };
-    auto opened = store::EventStore::open(o);
-    REQUIRE(opened.is_ok());
-    store = std::move(*opened);
-  }
-
-  std::uint64_t commit(const DemoCommand& command) {
-    now = command.events.front().recorded_at;
-    auto batch = store->begin_batch();
-    store::AppendRequest request;
-    for (const auto& e : command.events) {
-      store::EventDraft d;
-      d.stream = e.stream;
-      d.type = e.type;
-      d.data = e.data;
-      d.actor = {e.actor.id, e.actor.role};
-      request.events.push_back(std::move(d));
-    }
-    auto staged = batch.stage(request);
-    REQUIRE(staged.is_ok());
-    REQUIRE(store->commit(batch).is_ok());
-    return store->head().position;
-  }
+// The story's store, committing the demo's commands.
+struct StoryStore : testing::StoryStore {
+  using testing::StoryStore::StoryStore;
+  std::uint64_t commit(const DemoCommand& command) { return testing::StoryStore::commit(command.events); }
 };
 
 std::string bytes(const projections::Model& m) { return json::serialize(m.to_json()); }
@@ -337,17 +310,30 @@ void load_and_check(store::EventStore& store, const std::filesystem::path& dir_c
   CHECK(bytes(projector.current()->model()) == expected);
 }
 
+// The demo's first 400 commands in a store, and one read model checkpoint at its head.
+struct CheckpointedDemo {
+  testing::TempDir dir;
+  StoryStore s{dir.path()};
+  std::filesystem::path dir_cp = projections::checkpoint_dir(dir.path());
+  std::uint64_t head = 0;
+  std::string expected;  // the model replayed from position 0, serialised
+
+  CheckpointedDemo() {
+    for (std::size_t i = 0; i < 400; ++i) s.commit(demo_programme().commands[i]);
+    REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
+    head = s.store->head().position;
+    expected = bytes(replayed(*s.store));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a checkpoint that does not match the log is ignored and the model is replayed") {
-  auto& demo = demo_programme();
-  testing::TempDir dir;
-  StoryStore s(dir.path());
-  for (std::size_t i = 0; i < 400; ++i) s.commit(demo.commands[i]);
-  const auto dir_cp = projections::checkpoint_dir(dir.path());
-  REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
-  const auto head = s.store->head().position;
-  const auto expected = bytes(replayed(*s.store));
+  CheckpointedDemo c;
+  auto& s = c.s;
+  const auto& dir_cp = c.dir_cp;
+  const auto head = c.head;
+  const auto& expected = c.expected;
 
   // Change the hash in the checkpoint's header: it no longer vouches for this log.
   auto files = std::vector<std::filesystem::path>();
@@ -389,14 +375,11 @@ TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
 }
 
 TEST_CASE("a checkpoint with one byte changed is ignored, wherever the byte is") {
-  auto& demo = demo_programme();
-  testing::TempDir dir;
-  StoryStore s(dir.path());
-  for (std::size_t i = 0; i < 400; ++i) s.commit(demo.commands[i]);
-  const auto dir_cp = projections::checkpoint_dir(dir.path());
-  REQUIRE(projections::rebuild(*s.store, dir_cp).is_ok());
-  const auto head = s.store->head().position;
-  const auto expected = bytes(replayed(*s.store));
+  CheckpointedDemo c;
+  auto& s = c.s;
+  const auto& dir_cp = c.dir_cp;
+  const auto head = c.head;
+  const auto& expected = c.expected;
   std::filesystem::path file;
   for (const auto& f : std::filesystem::directory_iterator(dir_cp)) file = f.path();
   std::stringstream text;
