@@ -196,13 +196,9 @@ int main(int argc, char** argv) {
       head = (*store)->head().position;
       {
         auto t = Clock::now();
-        std::uint64_t n = 0;
-        auto st = (*store)->scan_log(0, ~std::uint64_t{0}, [&](const store::Record& record) {
-          auto e = projections::Event::from_record(record);
-          n += e ? 1 : 0;
-          return true;
-        });
-        if (!st) throw std::runtime_error(st.to_string());
+        auto parsed = projections::parse_log(**store, 0, head);
+        if (!parsed) throw std::runtime_error(parsed.status().to_string());
+        const auto n = *parsed;
         parse_rates.push_back(static_cast<double>(n) / seconds_since(t));
       }
       projections::Model model;

@@ -164,7 +164,7 @@ void programme_state(std::string& h, const projections::Model& model) {
       if (it == call.selections.end()) continue;
       recorded += "position " + std::to_string(it->second.position) + " — " + when(it->second.recorded_at) +
                   "<br><span class=\"why\" dir=\"auto\">" + e(it->second.rationale) + "</span><br>" +
-                  hash_cell(it->second.hash);
+                  hash_cell(it->second.hash.hex());
     }
     h += "<tr><td>" + e(region) + "</td>";
     for (const char* k : {"quota", "received", "eligible", "scored", "selected", "waiting"}) {
@@ -211,15 +211,15 @@ void decision_trail(std::string& h, const projections::Model& model) {
     for (const auto& d : c.decisions) {
       const auto detail = decision_detail(d);
       h += "<tr><td class=\"n\">" + std::to_string(++n) + "</td><td class=\"n\">" + std::to_string(d.position) +
-           "</td><td>" + e(d.decision) + "<br><span class=\"small\">" + e(d.type) + "</span></td><td>" +
-           when(d.recorded_at) + "</td><td>" + e(d.actor_id) + "<br><span class=\"small\">" + e(d.actor_role) +
+           "</td><td>" + e(d.decision.view()) + "<br><span class=\"small\">" + e(d.type.view()) + "</span></td><td>" +
+           when(d.recorded_at) + "</td><td>" + e(d.actor_id) + "<br><span class=\"small\">" + e(d.actor_role.view()) +
            "</span></td><td><span class=\"why\" dir=\"auto\">" + e(d.rationale) + "</span>";
       if (!detail.empty())
         h += (d.rationale.empty() ? "" : "<br>") + std::string("<span class=\"detail\">") + e(detail) + "</span>";
       if (!d.evaluator_id.empty() && d.evaluator_id != d.actor_id) {
         h += "<br><span class=\"detail\">évaluateur " + e(d.evaluator_id) + "</span>";
       }
-      h += "</td><td>" + e(d.rules_version) + "</td><td>" + hash_cell(d.hash) + "</td></tr>\n";
+      h += "</td><td>" + e(d.rules_version.view()) + "</td><td>" + hash_cell(d.hash.hex()) + "</td></tr>\n";
     }
     h += "</tbody></table></section>\n";
   }

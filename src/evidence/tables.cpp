@@ -48,7 +48,7 @@ std::vector<std::string> fraction_cells(const json::value& f) {
 
 std::string hash_at(const projections::CaseFile& c, std::uint64_t position) {
   for (const auto& e : c.events) {
-    if (e.position == position) return e.hash;
+    if (e.position == position) return e.hash.hex();
   }
   return {};
 }
@@ -67,8 +67,9 @@ std::vector<std::string> criteria_of(const projections::Model& model) {
   std::vector<std::string> out;
   for (const auto& [id, c] : model.cases()) {
     for (const auto& w : c->evaluators) {
-      if (!w.scores.is_object()) continue;
-      for (const auto& [k, v] : w.scores.get_object()) {
+      const auto scores = w.scores.parse();
+      if (!scores.is_object()) continue;
+      for (const auto& [k, v] : scores.get_object()) {
         if (std::find(out.begin(), out.end(), std::string(k)) == out.end()) out.emplace_back(k);
       }
     }
@@ -167,8 +168,9 @@ CsvFile evaluations(const projections::Model& model) {
                                       e.statement,
                                       num_or_empty(e.declared_position),
                                       flag(e.scored)};
+      const auto scores = e.scores.parse();
       for (const auto& k : criteria) {
-        const auto& s = at(e.scores, k);
+        const auto& s = at(scores, k);
         row.push_back(s.is_object() ? num(integer(s, "half_points")) : std::string());
         row.push_back(text(s, "justification"));
       }
@@ -200,9 +202,9 @@ CsvFile decisions(const projections::Model& model) {
         if (!rests.empty()) rests += ' ';
         rests += std::to_string(l.position);
       }
-      w.row({c.application_id, c.region, num(++sequence), num(static_cast<std::int64_t>(d.position)), d.hash, d.type,
-             d.decision, num(d.round), d.recorded_at, projections::local_time(d.recorded_at), d.actor_id, d.actor_role,
-             d.evaluator_id, d.rationale, decision_detail(d), d.rules_version, rests});
+      w.row({c.application_id, c.region, num(++sequence), num(static_cast<std::int64_t>(d.position)), d.hash.hex(),
+             d.type, d.decision, num(d.round), d.recorded_at, projections::local_time(d.recorded_at), d.actor_id,
+             d.actor_role, d.evaluator_id, d.rationale, decision_detail(d), d.rules_version, rests});
     }
   }
   return {"decisions.csv",

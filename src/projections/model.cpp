@@ -5,9 +5,13 @@
 #include <functional>
 #include <future>
 #include <istream>
+#include <optional>
+#include <shared_mutex>
 #include <sstream>
 #include <stdexcept>
 #include <streambuf>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <simdjson.h>
 #include <boost/describe.hpp>
@@ -18,6 +22,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "event.h"
 #include "sijill/store/record.h"
 #include "sijill/util/versioned_bytes.h"
 
@@ -169,58 +174,435 @@ void load(Archive& archive, value& v) {
 
 namespace sijill::projections {
 
-namespace {
-
 namespace json = boost::json;
 
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-std::int64_t integer(const json::object& o, std::string_view key, std::int64_t fallback = 0) {
-  auto it = o.find(key);
-  if (it == o.end()) return fallback;
-  // Numbers read back from JSON are int64; those the projection put in itself may be uint64.
-  if (auto n = it->value().if_int64()) return *n;
-  if (auto u = it->value().if_uint64()) return static_cast<std::int64_t>(*u);
-  return fallback;
-}
-bool boolean(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_bool() && it->value().get_bool();
-}
-// A copy in the default memory (the event's may be an arena that goes after it is applied).
-json::value member(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() ? json::value(it->value(), json::storage_ptr()) : json::value();
-}
-std::vector<std::string> strings(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_array()) return out;
-  for (const auto& v : it->value().get_array()) {
-    if (v.is_string()) out.emplace_back(v.get_string());
+// --- Names and digests --------------------------------------------------------------------
+
+const std::string Name::kEmpty;
+
+namespace {
+
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// The interned texts: never removed, so a Name's pointer stays valid for the process's life.
+class NamePool {
+ public:
+  const std::string* intern(std::string_view text) {
+    {
+      std::shared_lock lock(mu_);
+      if (auto it = names_.find(text); it != names_.end()) return &*it;
+    }
+    std::unique_lock lock(mu_);
+    return &*names_.emplace(text).first;
   }
-  return out;
-}
-std::vector<Document> documents(const json::object& o, std::string_view key) {
-  std::vector<Document> out;
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_array()) return out;
-  for (const auto& v : it->value().get_array()) {
-    if (!v.is_object()) continue;
-    const auto& d = v.get_object();
-    out.push_back({str(d, "kind"), str(d, "name"), str(d, "sha256"), static_cast<std::uint64_t>(integer(d, "size"))});
-  }
-  return out;
+
+ private:
+  std::shared_mutex mu_;
+  std::unordered_set<std::string, NameHash, std::equal_to<>> names_;
+};
+
+NamePool& name_pool() {
+  static NamePool pool;
+  return pool;
 }
 
-EventLink link(const Part& p) { return {p.position, p.part == "dossier" ? "DossierReceived" : "FormReceived", p.hash}; }
-EventLink link_of(const CaseFile& c, std::uint64_t position) {
-  for (const auto& r : c.events) {
-    if (r.position == position) return {r.position, r.type, r.hash};
+}  // namespace
+
+Name::Name(std::string_view text) {
+  if (text.empty()) return;
+  // Most names repeat the one interned just before on this thread (an event type, a role).
+  thread_local std::array<const std::string*, 8> recent{};
+  thread_local std::size_t next = 0;
+  for (const auto* r : recent) {
+    if (r && *r == text) {
+      text_ = r;
+      return;
+    }
   }
-  return {position, "", ""};
+  text_ = name_pool().intern(text);
+  recent[next++ % recent.size()] = text_;
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& out, const Name& in) { out = in.view(); }
+
+std::string Digest::hex() const { return empty() ? std::string() : store::to_hex(bytes); }
+bool Digest::empty() const { return bytes == std::array<std::uint8_t, 32>{}; }
+void tag_invoke(const json::value_from_tag&, json::value& out, const Digest& in) { out = in.hex(); }
+
+template <class Archive>
+void save(Archive& archive, const Name& n) {
+  archive(n.str());
+}
+template <class Archive>
+void load(Archive& archive, Name& n) {
+  std::string text;
+  archive(text);
+  n = Name(text);
+}
+template <class Archive>
+void serialize(Archive& archive, Digest& d) {
+  archive(cereal::binary_data(d.bytes.data(), d.bytes.size()));
+}
+
+json::value JsonText::parse() const { return text.empty() ? json::value() : json::parse(text); }
+
+void tag_invoke(const json::value_from_tag&, json::value& out, const JsonText& in) { out = in.parse(); }
+
+// --- Activity feeds -----------------------------------------------------------------------
+
+ActivityItem& Feed::push() {
+  newest_ = (newest_ + 1) % kCapacity;
+  size_ = std::min(size_ + 1, kCapacity);
+  return items_[newest_];
+}
+
+void Feed::append_older(ActivityItem item) {
+  if (size_ == kCapacity) throw std::runtime_error("an activity feed longer than kept");
+  // Items arrive newest first: each goes behind the ones already there.
+  if (size_ == 0) newest_ = 0;
+  items_[(newest_ + kCapacity - size_) % kCapacity] = std::move(item);
+  ++size_;
+}
+
+// --- Reading events -----------------------------------------------------------------------
+
+namespace {
+
+using Object = simdjson::dom::object;
+using Element = simdjson::dom::element;
+
+std::string_view view(Object o, std::string_view key) {
+  std::string_view v;
+  return o[key].get(v) ? std::string_view() : v;
+}
+std::string str(Object o, std::string_view key) { return std::string(view(o, key)); }
+std::int64_t integer(Object o, std::string_view key, std::int64_t fallback = 0) {
+  auto field = o[key];
+  std::int64_t n = 0;
+  if (!field.get(n)) return n;
+  std::uint64_t u = 0;
+  if (!field.get(u)) return static_cast<std::int64_t>(u);
+  return fallback;
+}
+
+// A value parsed by simdjson, rebuilt as a Boost.JSON value (what the model keeps of the few
+// structured members it shows as they were recorded: answers, scores, criteria).
+json::value to_boost(Element element);
+json::object to_boost(Object object) {
+  json::object out;
+  out.reserve(object.size());
+  for (const auto member : object) out.emplace(member.key, to_boost(member.value));
+  return out;
+}
+json::value to_boost(Element element) {
+  using Type = simdjson::dom::element_type;
+  switch (element.type()) {
+    case Type::OBJECT:
+      return to_boost(element.get_object().value_unsafe());
+    case Type::ARRAY: {
+      const auto array = element.get_array().value_unsafe();
+      json::array out;
+      out.reserve(array.size());
+      for (const auto item : array) out.push_back(to_boost(item));
+      return out;
+    }
+    case Type::STRING:
+      return json::string(element.get_string().value_unsafe());
+    case Type::INT64:
+      return element.get_int64().value_unsafe();
+    case Type::UINT64:
+      return element.get_uint64().value_unsafe();
+    case Type::DOUBLE:
+      return element.get_double().value_unsafe();
+    case Type::BOOL:
+      return element.get_bool().value_unsafe();
+    case Type::NULL_VALUE:
+      break;
+  }
+  return nullptr;
+}
+
+// The members of events' data that the model reads: each event's data is walked once, and
+// these found by a table lookup rather than by a search of the data per member read.
+enum class F : std::uint8_t {
+  answers,
+  appeal_deadline,
+  call_id,
+  conflict,
+  corrects_position,
+  criteria,
+  deadline_local,
+  deadline_utc,
+  divergence_threshold_points,
+  documents,
+  domains,
+  eligible,
+  evaluator_id,
+  grounds,
+  late,
+  legal_form,
+  legal_name,
+  missing_documents,
+  next_round,
+  notified_at,
+  of,
+  organisation_id,
+  place_region,
+  province,
+  quotas,
+  rank,
+  rationale,
+  reason,
+  received_at,
+  region,
+  regions,
+  registration,
+  registration_number,
+  round,
+  rules_version,
+  scores,
+  statement,
+  title,
+  total_half_points,
+  upheld,
+  zone,
+};
+constexpr std::size_t kFields = static_cast<std::size_t>(F::zone) + 1;
+
+// The field a data member's name is, if the model reads it (by length, then by text).
+std::optional<F> field_of(std::string_view key) {
+  switch (key.size()) {
+    case 2:
+      if (key == "of") return F::of;
+      break;
+    case 4:
+      if (key == "late") return F::late;
+      if (key == "rank") return F::rank;
+      if (key == "zone") return F::zone;
+      break;
+    case 5:
+      if (key == "round") return F::round;
+      if (key == "title") return F::title;
+      break;
+    case 6:
+      if (key == "quotas") return F::quotas;
+      if (key == "reason") return F::reason;
+      if (key == "region") return F::region;
+      if (key == "scores") return F::scores;
+      if (key == "upheld") return F::upheld;
+      break;
+    case 7:
+      if (key == "answers") return F::answers;
+      if (key == "call_id") return F::call_id;
+      if (key == "domains") return F::domains;
+      if (key == "grounds") return F::grounds;
+      if (key == "regions") return F::regions;
+      break;
+    case 8:
+      if (key == "conflict") return F::conflict;
+      if (key == "criteria") return F::criteria;
+      if (key == "eligible") return F::eligible;
+      if (key == "province") return F::province;
+      break;
+    case 9:
+      if (key == "documents") return F::documents;
+      if (key == "rationale") return F::rationale;
+      if (key == "statement") return F::statement;
+      break;
+    case 10:
+      if (key == "legal_form") return F::legal_form;
+      if (key == "legal_name") return F::legal_name;
+      if (key == "next_round") return F::next_round;
+      break;
+    case 11:
+      if (key == "notified_at") return F::notified_at;
+      if (key == "received_at") return F::received_at;
+      break;
+    case 12:
+      if (key == "deadline_utc") return F::deadline_utc;
+      if (key == "evaluator_id") return F::evaluator_id;
+      if (key == "place_region") return F::place_region;
+      if (key == "registration") return F::registration;
+      break;
+    case 13:
+      if (key == "rules_version") return F::rules_version;
+      break;
+    case 14:
+      if (key == "deadline_local") return F::deadline_local;
+      break;
+    case 15:
+      if (key == "appeal_deadline") return F::appeal_deadline;
+      if (key == "organisation_id") return F::organisation_id;
+      break;
+    case 17:
+      if (key == "corrects_position") return F::corrects_position;
+      if (key == "missing_documents") return F::missing_documents;
+      if (key == "total_half_points") return F::total_half_points;
+      break;
+    case 19:
+      if (key == "registration_number") return F::registration_number;
+      break;
+    case 27:
+      if (key == "divergence_threshold_points") return F::divergence_threshold_points;
+      break;
+  }
+  return std::nullopt;
+}
+
+class Fields {
+ public:
+  explicit Fields(Object data) {
+    for (const auto member : data) {
+      if (const auto field = field_of(member.key)) {
+        const auto i = static_cast<std::size_t>(*field);
+        if (!(present_ & (std::uint64_t{1} << i))) {  // the first of duplicates, as at_key
+          present_ |= std::uint64_t{1} << i;
+          values_[i] = member.value;
+        }
+      }
+    }
+  }
+  bool has(F f) const { return present_ & (std::uint64_t{1} << static_cast<std::size_t>(f)); }
+  std::string_view view(F f) const {
+    std::string_view v;
+    return has(f) && !at(f).get(v) ? v : std::string_view();
+  }
+  std::string str(F f) const { return std::string(view(f)); }
+  std::int64_t integer(F f, std::int64_t fallback = 0) const {
+    if (!has(f)) return fallback;
+    std::int64_t n = 0;
+    if (!at(f).get(n)) return n;
+    std::uint64_t u = 0;
+    if (!at(f).get(u)) return static_cast<std::int64_t>(u);
+    return fallback;
+  }
+  bool boolean(F f) const {
+    bool b = false;
+    return has(f) && !at(f).get(b) && b;
+  }
+  bool object(F f, Object& out) const { return has(f) && !at(f).get(out); }
+  json::value member(F f) const { return has(f) ? to_boost(at(f)) : json::value(); }
+  std::string text(F f) const { return has(f) ? simdjson::minify(at(f)) : std::string(); }
+  std::vector<std::string> strings(F f) const {
+    std::vector<std::string> out;
+    simdjson::dom::array array;
+    if (!has(f) || at(f).get(array)) return out;
+    for (const auto v : array) {
+      std::string_view text;
+      if (!v.get(text)) out.emplace_back(text);
+    }
+    return out;
+  }
+  std::vector<Document> documents(F f) const {
+    std::vector<Document> out;
+    simdjson::dom::array array;
+    if (!has(f) || at(f).get(array)) return out;
+    for (const auto v : array) {
+      Object d;
+      if (v.get(d)) continue;
+      out.push_back({projections::str(d, "kind"), projections::str(d, "name"), projections::str(d, "sha256"),
+                     static_cast<std::uint64_t>(projections::integer(d, "size"))});
+    }
+    return out;
+  }
+
+ private:
+  Element at(F f) const { return values_[static_cast<std::size_t>(f)]; }
+  std::array<Element, kFields> values_{};
+  std::uint64_t present_ = 0;
+  static_assert(kFields <= 64);
+};
+
+Object empty_object() {
+  static simdjson::dom::parser parser;
+  static const Object empty = parser.parse(std::string_view("{}")).get_object().value();
+  return empty;
+}
+
+}  // namespace
+
+namespace {
+
+// Where the data's text is in a record's bytes. Records are written with their members in a
+// fixed order (docs/chain-format.md): the data object, then the previous hash last. No member
+// before `data` is named so or holds an object that could be (`actor` holds `id` and `role`),
+// and a string cannot hold `","data":` unescaped, so the first `,"data":` is the member.
+std::string_view data_text_of(std::string_view bytes) {
+  constexpr std::string_view kData = ",\"data\":";
+  constexpr std::string_view kTail = ",\"prev_hash\":\"";
+  constexpr std::size_t kTailSize = 14 + 64 + 2;  // ,"prev_hash":"<64 hex>"}
+  if (bytes.size() < kTailSize) return {};
+  const auto end = bytes.size() - kTailSize;
+  if (bytes.substr(end, kTail.size()) != kTail) return {};
+  const auto at = bytes.find(kData);
+  if (at == std::string_view::npos || at + kData.size() >= end) return {};
+  auto text = bytes.substr(at + kData.size(), end - at - kData.size());
+  return text.front() == '{' && text.back() == '}' ? text : std::string_view();
+}
+
+}  // namespace
+
+Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
+                           simdjson::dom::parser& parser, simdjson::dom::document& document, std::string& buffer) {
+  if (buffer.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
+    buffer.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
+  std::copy(bytes.begin(), bytes.end(), buffer.begin());
+  const std::string_view copy(buffer.data(), bytes.size());
+  Object o;
+  if (parser.parse_into_document(document, buffer.data(), bytes.size(), false).get_object().get(o)) {
+    return Status::data_loss("record " + std::to_string(position) + " is not JSON");
+  }
+  Event e;
+  e.position = position;
+  e.hash = hash;
+  e.stream = view(o, "stream");
+  std::uint64_t version = 0;
+  if (!o["version"].get(version)) e.version = version;
+  e.type = view(o, "type");
+  e.recorded_at = view(o, "recorded_at");
+  Object actor;
+  if (!o["actor"].get(actor)) {
+    e.actor_id = view(actor, "id");
+    e.actor_role = view(actor, "role");
+  }
+  if (o["data"].get(e.data)) {
+    e.data = empty_object();
+  } else {
+    e.data_text = data_text_of(copy);
+  }
+  e.tape_ = document.tape.get();
+  e.tape_words_ = static_cast<std::size_t>(document.tape[0] & simdjson::internal::JSON_VALUE_MASK) + 1;
+  e.strings_ = document.string_buf.get();
+  e.strings_bytes_ = bytes.size();  // the strings take at most as many bytes as the text
+  return e;
+}
+
+void Event::prefetch() const {
+  constexpr std::size_t kLine = 64;
+  const auto* tape = reinterpret_cast<const char*>(tape_);
+  for (std::size_t at = 0; at < tape_words_ * sizeof(std::uint64_t); at += kLine) __builtin_prefetch(tape + at);
+  const auto* strings = reinterpret_cast<const char*>(strings_);
+  for (std::size_t at = 0; at < strings_bytes_; at += kLine) __builtin_prefetch(strings + at);
+  for (std::size_t at = 0; at < data_text.size(); at += kLine) __builtin_prefetch(data_text.data() + at);
+}
+
+// --- Applying events ----------------------------------------------------------------------
+
+namespace {
+
+EventLink link(const Part& p) {
+  static const Name dossier("DossierReceived"), form("FormReceived");
+  return {p.position, p.part == "dossier" ? dossier : form, p.hash};
+}
+EventLink link_of(const CaseFile& c, std::uint64_t position) {
+  // The case's events are in position order.
+  auto it = std::lower_bound(c.events.begin(), c.events.end(), position,
+                             [](const EventLink& l, std::uint64_t p) { return l.position < p; });
+  if (it != c.events.end() && it->position == position) return *it;
+  return {position, {}, {}};
 }
 
 // The part of a kind that counts: the latest received before the deadline when there is one (a
@@ -256,418 +638,507 @@ std::vector<EventLink> effective_parts(const CaseFile& c) {
   return out;
 }
 
-EvaluatorWork* work_of(CaseFile& c, const std::string& evaluator, int round) {
+EvaluatorWork* work_of(CaseFile& c, std::string_view evaluator, int round) {
   for (auto& w : c.evaluators) {
     if (w.evaluator_id == evaluator && w.round == round) return &w;
   }
   return nullptr;
 }
 
-const Model::Feed kNoActivity;
+const Feed kNoActivity;
+
+// The event types the model reads, looked up once per event.
+enum class Kind {
+  other,
+  call_opened,
+  organisation_registered,
+  selection_recorded,
+  dossier_received,
+  form_received,
+  documents_attached,
+  late_submission_accepted,
+  declared_inadmissible,
+  eligibility_assessed,
+  evaluator_assigned,
+  conflict_declared,
+  score_submitted,
+  consensus_recorded,
+  score_finalised,
+  selected,
+  waitlisted,
+  withdrawn,
+  decision_notified,
+  appeal_filed,
+  appeal_decided,
+  record_corrected,
+};
+
+// An event's kind and its type as a Name (interned once here for the kinds the model reads).
+struct TypeInfo {
+  Kind kind = Kind::other;
+  Name name;
+};
+
+TypeInfo type_of(std::string_view type) {
+  static const auto kinds = [] {
+    std::unordered_map<std::string_view, TypeInfo> out;
+    for (const auto& [text, kind] : std::initializer_list<std::pair<std::string_view, Kind>>{
+             {"CallOpened", Kind::call_opened},
+             {"OrganisationRegistered", Kind::organisation_registered},
+             {"SelectionRecorded", Kind::selection_recorded},
+             {"DossierReceived", Kind::dossier_received},
+             {"FormReceived", Kind::form_received},
+             {"DocumentsAttached", Kind::documents_attached},
+             {"LateSubmissionAccepted", Kind::late_submission_accepted},
+             {"ApplicationDeclaredInadmissible", Kind::declared_inadmissible},
+             {"EligibilityAssessed", Kind::eligibility_assessed},
+             {"EvaluatorAssigned", Kind::evaluator_assigned},
+             {"ConflictOfInterestDeclared", Kind::conflict_declared},
+             {"ScoreSubmitted", Kind::score_submitted},
+             {"ConsensusRecorded", Kind::consensus_recorded},
+             {"ScoreFinalised", Kind::score_finalised},
+             {"ApplicationSelected", Kind::selected},
+             {"ApplicationWaitlisted", Kind::waitlisted},
+             {"ApplicationWithdrawn", Kind::withdrawn},
+             {"DecisionNotified", Kind::decision_notified},
+             {"AppealFiled", Kind::appeal_filed},
+             {"AppealDecided", Kind::appeal_decided},
+             {"RecordCorrected", Kind::record_corrected},
+         }) {
+      out.emplace(text, TypeInfo{kind, Name(text)});
+    }
+    return out;
+  }();
+  auto it = kinds.find(type);
+  return it == kinds.end() ? TypeInfo{Kind::other, Name(type)} : it->second;
+}
 
 }  // namespace
-
-namespace {
-
-// A value parsed by simdjson, rebuilt as a Boost.JSON value in `storage`. The log's records are
-// parsed with simdjson (several times faster than Boost.JSON's own parser on them); the model
-// keeps Boost.JSON values, like the rest of the server.
-json::value to_boost(simdjson::dom::element element, const json::storage_ptr& storage) {
-  using Type = simdjson::dom::element_type;
-  switch (element.type()) {
-    case Type::OBJECT: {
-      const auto object = element.get_object().value_unsafe();
-      json::object out(storage);
-      out.reserve(object.size());
-      for (const auto member : object) out.emplace(member.key, to_boost(member.value, storage));
-      return out;
-    }
-    case Type::ARRAY: {
-      const auto array = element.get_array().value_unsafe();
-      json::array out(storage);
-      out.reserve(array.size());
-      for (const auto item : array) out.push_back(to_boost(item, storage));
-      return out;
-    }
-    case Type::STRING:
-      return json::string(element.get_string().value_unsafe(), storage);
-    case Type::INT64:
-      return json::value(element.get_int64().value_unsafe(), storage);
-    case Type::UINT64:
-      return json::value(element.get_uint64().value_unsafe(), storage);
-    case Type::DOUBLE:
-      return json::value(element.get_double().value_unsafe(), storage);
-    case Type::BOOL:
-      return json::value(element.get_bool().value_unsafe(), storage);
-    case Type::NULL_VALUE:
-      break;
-  }
-  return json::value(nullptr, storage);
-}
-
-std::string text_of(simdjson::dom::object object, std::string_view key) {
-  std::string_view v;
-  return object[key].get(v) ? std::string() : std::string(v);
-}
-
-}  // namespace
-
-Result<Event> Event::from_record(const store::Record& record, json::storage_ptr storage) {
-  // The parser and a padded copy of the record (simdjson reads a little past the end), both
-  // reused from record to record.
-  thread_local simdjson::dom::parser parser;
-  thread_local std::string padded;
-  if (padded.size() < record.bytes.size() + simdjson::SIMDJSON_PADDING) {
-    padded.resize(record.bytes.size() + simdjson::SIMDJSON_PADDING);
-  }
-  std::copy(record.bytes.begin(), record.bytes.end(), padded.begin());
-  simdjson::dom::object o;
-  if (parser.parse(padded.data(), record.bytes.size(), false).get_object().get(o)) {
-    return Status::data_loss("record " + std::to_string(record.position) + " is not JSON");
-  }
-  Event e;
-  e.position = record.position;
-  e.hash = store::to_hex(record.hash);
-  e.stream = text_of(o, "stream");
-  std::uint64_t version = 0;
-  if (!o["version"].get(version)) e.version = version;
-  e.type = text_of(o, "type");
-  e.recorded_at = text_of(o, "recorded_at");
-  simdjson::dom::object actor;
-  if (!o["actor"].get(actor)) {
-    e.actor_id = text_of(actor, "id");
-    e.actor_role = text_of(actor, "role");
-  }
-  simdjson::dom::element data;
-  if (!o["data"].get(data) && data.is_object()) {
-    e.data_text = simdjson::minify(data);
-    auto value = to_boost(data, storage);
-    e.data = json::object(storage);  // the same memory as the value's: a move, not a copy
-    e.data = std::move(value.get_object());
-  }
-  return e;
-}
-
-json::value JsonText::parse() const { return text.empty() ? json::value() : json::parse(text); }
-
-void tag_invoke(const json::value_from_tag&, json::value& out, const JsonText& in) { out = in.parse(); }
 
 const CaseFile* Model::case_file(std::string_view application_id) const {
-  auto it = cases_.find(std::string(application_id));
+  auto it = cases_.find(application_id);
   return it == cases_.end() ? nullptr : it->second.get();
 }
 
-const Model::Feed& Model::activity(const std::string& region) const {
-  auto it = activity_.find(region);
-  return it == activity_.end() ? kNoActivity : it->second;
+const Feed& Model::activity(std::string_view region) const {
+  const Name name(region);
+  for (const auto& [r, feed] : *activity_) {
+    if (r == name) return feed;
+  }
+  return kNoActivity;
 }
 
-CaseFile& Model::mutable_case(const std::string& application_id) {
-  auto& slot = cases_[application_id];
-  if (!slot) {
+Model::Model(const Model& other)
+    : position_(other.position_),
+      hash_(other.hash_),
+      recorded_at_(other.recorded_at_),
+      calls_(other.calls_),
+      organisations_(other.organisations_),
+      cases_(other.cases_),
+      activity_(other.activity_) {}
+
+Model& Model::operator=(const Model& other) {
+  if (this != &other) *this = Model(other);
+  return *this;
+}
+
+Model::Model(Model&& other) noexcept
+    : position_(other.position_),
+      hash_(other.hash_),
+      recorded_at_(std::move(other.recorded_at_)),
+      calls_(std::move(other.calls_)),
+      organisations_(std::move(other.organisations_)),
+      cases_(std::move(other.cases_)),
+      activity_(std::move(other.activity_)) {
+  other.case_index_.clear();
+  other.activity_ = std::make_shared<const Feeds>();
+}
+
+Model& Model::operator=(Model&& other) noexcept {
+  if (this == &other) return *this;
+  position_ = other.position_;
+  hash_ = other.hash_;
+  recorded_at_ = std::move(other.recorded_at_);
+  calls_ = std::move(other.calls_);
+  organisations_ = std::move(other.organisations_);
+  cases_ = std::move(other.cases_);
+  activity_ = std::move(other.activity_);
+  case_index_.clear();
+  other.case_index_.clear();
+  other.activity_ = std::make_shared<const Feeds>();
+  return *this;
+}
+
+CaseFile& Model::mutable_case(std::string_view application_id) {
+  // The index's keys are views of the map's own keys, which do not move while their node lives
+  // (case files are never removed).
+  if (case_index_.size() != cases_.size()) {
+    case_index_.clear();
+    case_index_.reserve(cases_.size());
+    for (auto it = cases_.begin(); it != cases_.end(); ++it) case_index_.emplace(it->first, it);
+  }
+  Cases::iterator it;
+  if (auto found = case_index_.find(application_id); found != case_index_.end()) {
+    it = found->second;
+  } else {
     auto fresh = std::make_shared<CaseFile>();
     fresh->application_id = application_id;
-    slot = std::move(fresh);
-  } else if (slot.use_count() > 1) {
-    slot = std::make_shared<CaseFile>(*slot);  // shared with a published snapshot: copy on write
+    fresh->events.reserve(16);  // about as many as an application gathers
+    it = cases_.emplace(std::string(application_id), std::move(fresh)).first;
+    case_index_.emplace(it->first, it);
+    return const_cast<CaseFile&>(*it->second);
+  }
+  if (it->second.use_count() > 1) {
+    it->second = std::make_shared<CaseFile>(*it->second);  // shared with a published snapshot: copy on write
   }
   // Created non-const above; only this model holds it now.
-  return const_cast<CaseFile&>(*slot);
+  return const_cast<CaseFile&>(*it->second);
 }
 
-void Model::record_activity(const Event& e, const std::string& region, const std::string& application_id) {
-  auto item = std::make_shared<const ActivityItem>(
-      ActivityItem{e.position, e.type, e.stream, e.recorded_at, e.actor_id, e.actor_role, region, application_id});
-  auto push = [&](const std::string& key) {
-    auto& feed = activity_[key];
-    feed.push_front(item);
-    if (feed.size() > kActivity) feed.pop_back();
+Feed& Model::feed_in(Feeds& feeds, Name region) {
+  for (auto& [r, feed] : feeds) {
+    if (r == region) return feed;
+  }
+  auto at = std::find_if(feeds.begin(), feeds.end(), [&](const auto& f) { return region < f.first; });
+  return feeds.emplace(at, region, Feed{})->second;
+}
+
+Model::Feeds& Model::mutable_feeds() {
+  if (activity_.use_count() > 1) activity_ = std::make_shared<const Feeds>(*activity_);
+  // Created non-const; only this model holds it now.
+  return const_cast<Feeds&>(*activity_);
+}
+
+void Model::record_activity(const Event& e, Name type, Name region, std::string_view application_id) {
+  auto& feeds = mutable_feeds();
+  auto fill = [&](Feed& feed) {
+    auto& item = feed.push();
+    item.position = e.position;
+    item.type = type;
+    item.stream.assign(e.stream);
+    item.recorded_at.assign(e.recorded_at);
+    item.actor_id.assign(e.actor_id);
+    item.actor_role = Name(e.actor_role);
+    item.region = region;
+    item.application_id.assign(application_id);
   };
-  push("");
-  if (!region.empty()) push(region);
+  fill(feed_in(feeds, Name()));
+  if (!region.empty()) fill(feed_in(feeds, region));
 }
 
 void Model::apply(const Event& e) {
-  if (auto* decision = apply_event(e)) decision->data.text = e.data_text;
-}
-
-void Model::apply(Event&& e) {
-  if (auto* decision = apply_event(e)) decision->data.text = std::move(e.data_text);
-}
-
-DecisionRecord* Model::apply_event(const Event& e) {
   position_ = e.position;
-  hash_ = e.hash;
-  recorded_at_ = e.recorded_at;
-  const auto& d = e.data;
+  hash_.bytes = e.hash;
+  recorded_at_.assign(e.recorded_at);
+  const auto [kind, type] = type_of(e.type);
+  const Fields f(e.data);
 
-  if (e.type == "CallOpened") {
+  if (kind == Kind::call_opened) {
     CallView call;
-    call.call_id = str(d, "call_id");
-    call.title = str(d, "title");
-    call.regions = strings(d, "regions");
-    if (auto it = d.find("quotas"); it != d.end() && it->value().is_object()) {
-      for (const auto& [region, quota] : it->value().get_object()) {
-        if (quota.is_int64()) call.quotas[std::string(region)] = quota.get_int64();
+    call.call_id = f.str(F::call_id);
+    call.title = f.str(F::title);
+    call.regions = f.strings(F::regions);
+    Object quotas;
+    if (f.object(F::quotas, quotas)) {
+      for (const auto [region, quota] : quotas) {
+        std::int64_t n = 0;
+        if (!quota.get(n)) call.quotas[std::string(region)] = n;
       }
     }
-    call.divergence_threshold_points = integer(d, "divergence_threshold_points", 20);
-    call.deadline_utc = str(d, "deadline_utc");
-    call.deadline_local = str(d, "deadline_local");
-    call.zone = str(d, "zone");
-    call.rules_version = str(d, "rules_version");
+    call.divergence_threshold_points = f.integer(F::divergence_threshold_points, 20);
+    call.deadline_utc = f.str(F::deadline_utc);
+    call.deadline_local = f.str(F::deadline_local);
+    call.zone = f.str(F::zone);
+    call.rules_version = f.str(F::rules_version);
     call.position = e.position;
     auto id = call.call_id;
     calls_[id] = std::move(call);
-    record_activity(e, "", "");
-    return nullptr;
+    record_activity(e, type, {}, {});
+    return;
   }
-  if (e.type == "OrganisationRegistered") {
+  if (kind == Kind::organisation_registered) {
     OrganisationView o;
-    o.organisation_id = str(d, "organisation_id");
-    o.legal_name = str(d, "legal_name");
-    o.legal_form = str(d, "legal_form");
-    if (auto it = d.find("registration"); it != d.end() && it->value().is_object()) {
-      o.registration_number = str(it->value().get_object(), "number");
-    }
-    o.region = str(d, "region");
-    o.province = str(d, "province");
-    o.domains = strings(d, "domains");
-    auto region = o.region;
+    o.organisation_id = f.str(F::organisation_id);
+    o.legal_name = f.str(F::legal_name);
+    o.legal_form = f.str(F::legal_form);
+    Object registration;
+    if (f.object(F::registration, registration)) o.registration_number = str(registration, "number");
+    o.region = f.str(F::region);
+    o.province = f.str(F::province);
+    o.domains = f.strings(F::domains);
+    const Name region(o.region);
     auto id = o.organisation_id;
     organisations_[id] = std::move(o);
-    record_activity(e, region, "");
-    return nullptr;
+    record_activity(e, type, region, {});
+    return;
   }
-  if (e.type == "SelectionRecorded") {
-    auto it = calls_.find(str(d, "call_id"));
+  if (kind == Kind::selection_recorded) {
+    const Name region(f.view(F::region));
+    auto it = calls_.find(f.str(F::call_id));
     if (it != calls_.end()) {
-      it->second.selections[str(d, "region")] = {e.position, e.hash, e.recorded_at, str(d, "rationale")};
+      it->second.selections[region] = {e.position, {e.hash}, std::string(e.recorded_at), f.str(F::rationale)};
     }
-    record_activity(e, str(d, "region"), "");
-    return nullptr;
+    record_activity(e, type, region, {});
+    return;
   }
-  if (!e.stream.starts_with("application/")) return nullptr;  // access control, persons: not in these views
+  constexpr std::string_view kApplication = "application/";
+  if (!e.stream.starts_with(kApplication)) return;  // access control, persons: not in these views
 
-  const std::string id = e.stream.substr(12);
+  const std::string_view id = e.stream.substr(kApplication.size());
   CaseFile& c = mutable_case(id);
-  c.events.push_back({e.position, e.type, e.hash});
+  c.events.push_back({e.position, type, {e.hash}});
   auto call = [&]() -> const CallView* {
     auto it = calls_.find(c.call_id);
     return it == calls_.end() ? nullptr : &it->second;
   };
-  // At most one decision per event; its data is set by apply() (copied or moved from the event).
-  std::size_t decided = 0;
-  auto decide = [&](std::string decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
-    DecisionRecord r;
+  // At most one decision per event, which keeps the event's data.
+  auto decide = [&](Name decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
+    DecisionRecord& r = c.decisions.emplace_back();
     r.position = e.position;
-    r.hash = e.hash;
-    r.type = e.type;
-    r.decision = std::move(decision);
-    r.recorded_at = e.recorded_at;
-    r.actor_id = e.actor_id;
-    r.actor_role = e.actor_role;
+    r.hash = {e.hash};
+    r.type = type;
+    r.decision = decision;
+    r.recorded_at.assign(e.recorded_at);
+    r.actor_id.assign(e.actor_id);
+    r.actor_role = Name(e.actor_role);
     r.rationale = std::move(rationale);
-    r.rules_version = str(d, "rules_version");
+    r.rules_version = Name(f.view(F::rules_version));
     if (r.rules_version.empty()) {
-      if (const auto* cv = call()) r.rules_version = cv->rules_version;
+      if (const auto* cv = call()) r.rules_version = Name(cv->rules_version);
     }
     r.round = c.round;
     r.rests_on = std::move(rests_on);
-    c.decisions.push_back(std::move(r));
-    decided = c.decisions.size();
-    return c.decisions.back();
+    if (e.data_text.empty()) {
+      r.data.text = simdjson::minify(e.data);
+    } else {
+      r.data.text.assign(e.data_text);
+    }
+    return r;
   };
 
-  if (e.type == "DossierReceived" || e.type == "FormReceived") {
-    const bool dossier = e.type == "DossierReceived";
-    if (c.call_id.empty()) {
-      c.call_id = str(d, "call_id");
-      c.organisation_id = str(d, "organisation_id");
-      c.registration_number = str(d, "registration_number");
-      c.region = str(d, "region");
+  switch (kind) {
+    case Kind::dossier_received:
+    case Kind::form_received: {
+      const bool dossier = kind == Kind::dossier_received;
+      if (c.call_id.empty()) {
+        c.call_id = f.str(F::call_id);
+        c.organisation_id = f.str(F::organisation_id);
+        c.registration_number = f.str(F::registration_number);
+        c.region = f.str(F::region);
+      }
+      Part& p = c.parts.emplace_back();
+      p.part = dossier ? "dossier" : "form";
+      p.position = e.position;
+      p.hash = {e.hash};
+      p.received_at = f.str(F::received_at);
+      p.late = f.boolean(F::late);
+      if (dossier) {
+        p.documents = f.documents(F::documents);
+        p.missing_documents = f.strings(F::missing_documents);
+      } else {
+        p.answers.text = f.text(F::answers);
+      }
+      mark_effective(c);
+      break;
     }
-    Part p;
-    p.part = dossier ? "dossier" : "form";
-    p.position = e.position;
-    p.hash = e.hash;
-    p.received_at = str(d, "received_at");
-    p.late = boolean(d, "late");
-    if (dossier) {
-      p.documents = documents(d, "documents");
-      p.missing_documents = strings(d, "missing_documents");
-    } else {
-      p.answers = member(d, "answers");
+    case Kind::documents_attached:
+      for (auto& doc : f.documents(F::documents)) c.attachments.push_back(std::move(doc));
+      break;
+    case Kind::late_submission_accepted: {
+      c.late_accepted = true;
+      if (c.stage == "inadmissible") c.stage = "received";
+      std::vector<EventLink> late_parts;
+      for (const auto& p : c.parts) {
+        if (p.effective && p.late) late_parts.push_back(link(p));
+      }
+      decide("late-accepted", f.str(F::reason), std::move(late_parts));
+      c.last_decision = e.position;
+      break;
     }
-    c.parts.push_back(std::move(p));
-    mark_effective(c);
-  } else if (e.type == "DocumentsAttached") {
-    for (auto& doc : documents(d, "documents")) c.attachments.push_back(std::move(doc));
-  } else if (e.type == "LateSubmissionAccepted") {
-    c.late_accepted = true;
-    if (c.stage == "inadmissible") c.stage = "received";
-    std::vector<EventLink> late_parts;
-    for (const auto& p : c.parts) {
-      if (p.effective && p.late) late_parts.push_back(link(p));
+    case Kind::declared_inadmissible:
+      c.stage = "inadmissible";
+      decide("inadmissible", f.str(F::rationale), effective_parts(c));
+      c.last_decision = e.position;
+      break;
+    case Kind::eligibility_assessed: {
+      const bool eligible = f.boolean(F::eligible);
+      c.stage = eligible ? "eligible" : "ineligible";
+      c.eligibility = json::object{{"eligible", eligible},
+                                   {"criteria", f.member(F::criteria)},
+                                   {"rationale", f.str(F::rationale)},
+                                   {"position", static_cast<std::int64_t>(e.position)},
+                                   {"round", c.round}};
+      decide(eligible ? "eligible" : "ineligible", f.str(F::rationale), effective_parts(c));
+      c.last_decision = e.position;
+      break;
     }
-    decide("late-accepted", str(d, "reason"), std::move(late_parts));
-    c.last_decision = e.position;
-  } else if (e.type == "ApplicationDeclaredInadmissible") {
-    c.stage = "inadmissible";
-    decide("inadmissible", str(d, "rationale"), effective_parts(c));
-    c.last_decision = e.position;
-  } else if (e.type == "EligibilityAssessed") {
-    const bool eligible = boolean(d, "eligible");
-    c.stage = eligible ? "eligible" : "ineligible";
-    c.eligibility = json::object{{"eligible", eligible},
-                                 {"criteria", member(d, "criteria")},
-                                 {"rationale", str(d, "rationale")},
+    case Kind::evaluator_assigned: {
+      EvaluatorWork& w = c.evaluators.emplace_back();
+      w.evaluator_id = f.str(F::evaluator_id);
+      w.round = static_cast<int>(f.integer(F::round, c.round));
+      w.assigned_position = e.position;
+      break;
+    }
+    case Kind::conflict_declared:
+      if (auto* w = work_of(c, f.view(F::evaluator_id), static_cast<int>(f.integer(F::round, c.round)))) {
+        w->declaration = f.boolean(F::conflict) ? "conflict" : "no_conflict";
+        w->statement = f.str(F::statement);
+        w->declared_position = e.position;
+      }
+      break;
+    case Kind::score_submitted: {
+      const auto evaluator = f.view(F::evaluator_id);
+      const int round = static_cast<int>(f.integer(F::round, c.round));
+      std::vector<EventLink> rests_on;
+      if (auto* w = work_of(c, evaluator, round)) {
+        w->scored = true;
+        w->total_half_points = static_cast<int>(f.integer(F::total_half_points));
+        w->scores.text = f.text(F::scores);
+        w->scored_position = e.position;
+        rests_on.push_back(link_of(c, w->assigned_position));
+        if (w->declared_position) rests_on.push_back(link_of(c, w->declared_position));
+      }
+      auto& r = decide("score", "", std::move(rests_on));
+      r.evaluator_id = evaluator;
+      r.round = round;
+      break;
+    }
+    case Kind::consensus_recorded: {
+      c.consensus = json::object{{"total_half_points", f.integer(F::total_half_points)},
+                                 {"rationale", f.str(F::rationale)},
                                  {"position", static_cast<std::int64_t>(e.position)},
                                  {"round", c.round}};
-    decide(eligible ? "eligible" : "ineligible", str(d, "rationale"), effective_parts(c));
-    c.last_decision = e.position;
-  } else if (e.type == "EvaluatorAssigned") {
-    EvaluatorWork w;
-    w.evaluator_id = str(d, "evaluator_id");
-    w.round = static_cast<int>(integer(d, "round", c.round));
-    w.assigned_position = e.position;
-    c.evaluators.push_back(std::move(w));
-  } else if (e.type == "ConflictOfInterestDeclared") {
-    const auto evaluator = str(d, "evaluator_id");
-    if (auto* w = work_of(c, evaluator, static_cast<int>(integer(d, "round", c.round)))) {
-      w->declaration = boolean(d, "conflict") ? "conflict" : "no_conflict";
-      w->statement = str(d, "statement");
-      w->declared_position = e.position;
-    }
-  } else if (e.type == "ScoreSubmitted") {
-    const auto evaluator = str(d, "evaluator_id");
-    const int round = static_cast<int>(integer(d, "round", c.round));
-    std::vector<EventLink> rests_on;
-    if (auto* w = work_of(c, evaluator, round)) {
-      w->scored = true;
-      w->total_half_points = static_cast<int>(integer(d, "total_half_points"));
-      w->scores = member(d, "scores");
-      w->scored_position = e.position;
-      rests_on.push_back(link_of(c, w->assigned_position));
-      if (w->declared_position) rests_on.push_back(link_of(c, w->declared_position));
-    }
-    auto& r = decide("score", "", std::move(rests_on));
-    r.evaluator_id = evaluator;
-    r.round = round;
-  } else if (e.type == "ConsensusRecorded") {
-    c.consensus = json::object{{"total_half_points", integer(d, "total_half_points")},
-                               {"rationale", str(d, "rationale")},
-                               {"position", static_cast<std::int64_t>(e.position)},
-                               {"round", c.round}};
-    std::vector<EventLink> scores;
-    for (const auto& w : c.evaluators) {
-      if (w.round == c.round && w.scored) scores.push_back(link_of(c, w.scored_position));
-    }
-    decide("consensus", str(d, "rationale"), std::move(scores));
-  } else if (e.type == "ScoreFinalised") {
-    json::object final_score(d, json::storage_ptr());
-    final_score["position"] = static_cast<std::int64_t>(e.position);
-    c.final_score = std::move(final_score);
-    c.stage = "scored";
-    std::vector<EventLink> rests_on;
-    for (const auto& w : c.evaluators) {
-      if (w.round == c.round && w.scored) rests_on.push_back(link_of(c, w.scored_position));
-    }
-    if (c.consensus.is_object()) {
-      rests_on.push_back(link_of(c, static_cast<std::uint64_t>(integer(c.consensus.get_object(), "position"))));
-    }
-    decide("final-score", str(d, "rationale"), std::move(rests_on));
-  } else if (e.type == "ApplicationSelected" || e.type == "ApplicationWaitlisted") {
-    const bool selected = e.type == "ApplicationSelected";
-    c.stage = selected ? "selected" : "waiting";
-    c.rank = static_cast<int>(integer(d, "rank"));
-    c.of = static_cast<int>(integer(d, "of"));
-    if (selected) {
-      c.ever_selected = true;
-      c.place_region = str(d, "place_region");
-      if (c.place_region.empty()) c.place_region = c.region;
-    }
-    std::vector<EventLink> rests_on;
-    if (const auto* cv = call()) {
-      auto it = cv->selections.find(c.region);
-      if (it != cv->selections.end()) rests_on.push_back({it->second.position, "SelectionRecorded", it->second.hash});
-    }
-    if (c.final_score.is_object()) {
-      rests_on.push_back(link_of(c, static_cast<std::uint64_t>(integer(c.final_score.get_object(), "position"))));
-    }
-    decide(selected ? "selected" : "waiting", str(d, "rationale"), std::move(rests_on));
-    c.last_decision = e.position;
-  } else if (e.type == "ApplicationWithdrawn") {
-    c.stage = "withdrawn";
-    std::vector<EventLink> rests_on;
-    if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
-    decide("withdrawn", str(d, "reason"), std::move(rests_on));
-    c.last_decision = e.position;
-  } else if (e.type == "DecisionNotified") {
-    c.notified_at = str(d, "notified_at");
-    c.appeal_deadline = str(d, "appeal_deadline");
-    std::vector<EventLink> rests_on;
-    if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
-    decide("notified", "", std::move(rests_on));
-  } else if (e.type == "AppealFiled") {
-    c.appeal = "filed";
-    std::vector<EventLink> rests_on;
-    for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
-      if (it->type == "DecisionNotified") {
-        rests_on.push_back({it->position, it->type, it->hash});
-        break;
+      std::vector<EventLink> scores;
+      for (const auto& w : c.evaluators) {
+        if (w.round == c.round && w.scored) scores.push_back(link_of(c, w.scored_position));
       }
+      decide("consensus", f.str(F::rationale), std::move(scores));
+      break;
     }
-    decide("appeal-filed", str(d, "grounds"), std::move(rests_on));
-  } else if (e.type == "AppealDecided") {
-    const bool upheld = boolean(d, "upheld");
-    c.appeal = upheld ? "upheld" : "rejected";
-    std::vector<EventLink> rests_on;
-    for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
-      if (it->type == "AppealFiled") {
-        rests_on.push_back({it->position, it->type, it->hash});
-        break;
+    case Kind::score_finalised: {
+      json::object final_score = to_boost(e.data);
+      final_score["position"] = static_cast<std::int64_t>(e.position);
+      c.final_score = std::move(final_score);
+      c.stage = "scored";
+      std::vector<EventLink> rests_on;
+      for (const auto& w : c.evaluators) {
+        if (w.round == c.round && w.scored) rests_on.push_back(link_of(c, w.scored_position));
       }
-    }
-    decide(upheld ? "appeal-upheld" : "appeal-rejected", str(d, "rationale"), std::move(rests_on));
-    c.last_decision = e.position;
-    // As the AMI's rules have it: an upheld appeal re-examines the application in a new round,
-    // unless it was selected or withdrawn since.
-    if (upheld && c.stage != "selected" && c.stage != "withdrawn") {
-      c.round = static_cast<int>(integer(d, "next_round", c.round + 1));
-      c.consensus = nullptr;
-      c.final_score = nullptr;
-      c.rank = 0;
-      c.of = 0;
-      if (c.stage == "inadmissible") {
-        c.late_accepted = true;
-        c.stage = "received";
-      } else if (c.stage == "ineligible") {
-        c.stage = "received";
-      } else {
-        c.stage = "eligible";
+      if (const auto* consensus = c.consensus.if_object()) {
+        if (const auto* at = consensus->if_contains("position")) {
+          rests_on.push_back(link_of(c, static_cast<std::uint64_t>(at->to_number<std::int64_t>())));
+        }
       }
+      decide("final-score", f.str(F::rationale), std::move(rests_on));
+      break;
     }
-  } else if (e.type == "RecordCorrected") {
-    const auto corrected = static_cast<std::uint64_t>(integer(d, "corrects_position"));
-    decide("correction", str(d, "reason"), {link_of(c, corrected)});
+    case Kind::selected:
+    case Kind::waitlisted: {
+      const bool selected = kind == Kind::selected;
+      c.stage = selected ? "selected" : "waiting";
+      c.rank = static_cast<int>(f.integer(F::rank));
+      c.of = static_cast<int>(f.integer(F::of));
+      if (selected) {
+        c.ever_selected = true;
+        c.place_region = f.str(F::place_region);
+        if (c.place_region.empty()) c.place_region = c.region;
+      }
+      std::vector<EventLink> rests_on;
+      if (const auto* cv = call()) {
+        auto it = cv->selections.find(c.region);
+        if (it != cv->selections.end()) rests_on.push_back({it->second.position, "SelectionRecorded", it->second.hash});
+      }
+      if (const auto* final_score = c.final_score.if_object()) {
+        if (const auto* at = final_score->if_contains("position")) {
+          rests_on.push_back(link_of(c, static_cast<std::uint64_t>(at->to_number<std::int64_t>())));
+        }
+      }
+      decide(selected ? "selected" : "waiting", f.str(F::rationale), std::move(rests_on));
+      c.last_decision = e.position;
+      break;
+    }
+    case Kind::withdrawn: {
+      c.stage = "withdrawn";
+      std::vector<EventLink> rests_on;
+      if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
+      decide("withdrawn", f.str(F::reason), std::move(rests_on));
+      c.last_decision = e.position;
+      break;
+    }
+    case Kind::decision_notified: {
+      c.notified_at = f.str(F::notified_at);
+      c.appeal_deadline = f.str(F::appeal_deadline);
+      std::vector<EventLink> rests_on;
+      if (c.last_decision) rests_on.push_back(link_of(c, c.last_decision));
+      decide("notified", "", std::move(rests_on));
+      break;
+    }
+    case Kind::appeal_filed: {
+      c.appeal = "filed";
+      std::vector<EventLink> rests_on;
+      for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
+        if (it->type == "DecisionNotified") {
+          rests_on.push_back({it->position, it->type, it->hash});
+          break;
+        }
+      }
+      decide("appeal-filed", f.str(F::grounds), std::move(rests_on));
+      break;
+    }
+    case Kind::appeal_decided: {
+      const bool upheld = f.boolean(F::upheld);
+      c.appeal = upheld ? "upheld" : "rejected";
+      std::vector<EventLink> rests_on;
+      for (auto it = c.decisions.rbegin(); it != c.decisions.rend(); ++it) {
+        if (it->type == "AppealFiled") {
+          rests_on.push_back({it->position, it->type, it->hash});
+          break;
+        }
+      }
+      decide(upheld ? "appeal-upheld" : "appeal-rejected", f.str(F::rationale), std::move(rests_on));
+      c.last_decision = e.position;
+      // As the AMI's rules have it: an upheld appeal re-examines the application in a new round,
+      // unless it was selected or withdrawn since.
+      if (upheld && c.stage != "selected" && c.stage != "withdrawn") {
+        c.round = static_cast<int>(f.integer(F::next_round, c.round + 1));
+        c.consensus = nullptr;
+        c.final_score = nullptr;
+        c.rank = 0;
+        c.of = 0;
+        if (c.stage == "inadmissible") {
+          c.late_accepted = true;
+          c.stage = "received";
+        } else if (c.stage == "ineligible") {
+          c.stage = "received";
+        } else {
+          c.stage = "eligible";
+        }
+      }
+      break;
+    }
+    case Kind::record_corrected: {
+      const auto corrected = static_cast<std::uint64_t>(f.integer(F::corrects_position));
+      decide("correction", f.str(F::reason), {link_of(c, corrected)});
+      break;
+    }
+    default:
+      break;
   }
-  record_activity(e, c.region, id);
-  return decided ? &c.decisions[decided - 1] : nullptr;
+  record_activity(e, type, Name(c.region), id);
 }
 
 json::value Model::to_json() const {
   json::object cases;
   for (const auto& [id, c] : cases_) cases[id] = json::value_from(*c);
   json::object activity;
-  for (const auto& [region, feed] : activity_) {
+  for (const auto& [region, feed] : *activity_) {
     json::array items;
-    for (const auto& item : feed) items.push_back(json::value_from(*item));
-    activity[region] = std::move(items);
+    for (std::size_t i = 0; i < feed.size(); ++i) items.push_back(json::value_from(feed[i]));
+    activity[region.view()] = std::move(items);
   }
   return json::object{{"model_version", kModelVersion},
                       {"position", position_},
-                      {"hash", hash_},
+                      {"hash", hash_.hex()},
                       {"recorded_at", recorded_at_},
                       {"calls", json::value_from(calls_)},
                       {"organisations", json::value_from(organisations_)},
@@ -728,10 +1199,10 @@ void Model::write_binary(std::ostream& out) const {
   {
     cereal::PortableBinaryOutputArchive archive(first_bytes);
     archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
-    archive(static_cast<std::uint64_t>(activity_.size()));
-    for (const auto& [region, feed] : activity_) {
+    archive(static_cast<std::uint64_t>(activity_->size()));
+    for (const auto& [region, feed] : *activity_) {
       archive(region, static_cast<std::uint64_t>(feed.size()));
-      for (const auto& item : feed) archive(*item);
+      for (std::size_t i = 0; i < feed.size(); ++i) archive(feed[i]);
     }
     archive(static_cast<std::uint64_t>(parts.size()));
     for (const auto& part : parts) archive(static_cast<std::uint64_t>(part.size()), store::to_hex(store::sha256(part)));
@@ -766,16 +1237,17 @@ Result<Model> Model::read_binary(std::string_view all) {
     archive(m.position_, m.hash_, m.recorded_at_, m.calls_, m.organisations_);
     std::uint64_t count = 0;
     archive(count);
+    auto& feeds = m.mutable_feeds();
     for (std::uint64_t i = 0; i < count; ++i) {
-      std::string region;
+      Name region;
       std::uint64_t items = 0;
       archive(region, items);
       if (items > kActivity) throw std::runtime_error("an activity feed longer than kept");
-      auto& feed = m.activity_[region];
+      auto& feed = feed_in(feeds, region);
       for (std::uint64_t j = 0; j < items; ++j) {
         ActivityItem item;
         archive(item);
-        feed.push_back(std::make_shared<const ActivityItem>(std::move(item)));
+        feed.append_older(std::move(item));
       }
     }
     archive(count);

@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 
+#include "event.h"
 #include "sijill/projections/views.h"
 #include "sijill/store/event_store.h"
 #include "sijill/time/instant.h"
@@ -42,25 +43,33 @@ std::filesystem::path checkpoint_dir(const std::filesystem::path& data_dir) {
 namespace {
 
 // Events handed from the reader thread to the applying one, in batches.
-constexpr std::size_t kBatch = 512;
-constexpr std::size_t kBatchesInFlight = 8;
+constexpr std::size_t kBatch = 64;
+constexpr std::size_t kBatchesInFlight = 4;
 // Fewer events than this are applied on the calling thread alone.
 constexpr std::uint64_t kPipelineFrom = 4096;
+
+// A batch of parsed events and the documents their fields point into. Batches go back to the
+// reader once applied and are parsed into again, so that their documents' memory is reused.
+struct Batch {
+  std::vector<Event> events;
+  std::vector<simdjson::dom::document> documents;
+  std::vector<std::string> buffers;  // the records' bytes
+};
 
 Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
                             const std::function<void(std::uint64_t)>& progress) {
   Status failure;
   try {
-    auto st = store.scan_log(model.position(), to, [&](const store::Record& record) {
-      // Each event parsed into a small arena, released at once after it is applied.
-      unsigned char buffer[16384];
-      json::monotonic_resource arena(buffer, sizeof buffer);
-      auto event = Event::from_record(record, &arena);
+    simdjson::dom::parser parser;
+    simdjson::dom::document document;
+    std::string buffer;
+    auto st = store.scan_log_views(model.position(), to, [&](const store::EventStore::RecordView& record) {
+      auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
       if (!event) {
         failure = event.status();
         return false;
       }
-      model.apply(std::move(*event));
+      model.apply(*event);
       if (progress && record.position % 65536 == 0) progress(record.position);
       return true;
     });
@@ -73,9 +82,8 @@ Status replay_on_one_thread(const store::EventStore& store, Model& model, std::u
 
 }  // namespace
 
-// Long replays run on two threads: a reader scans the log and parses each record into an Event
-// (the larger part of the work), while the calling thread applies them in order. The reader
-// also frees the batches already applied, so that the applying thread only applies.
+// Long replays run on two threads: a reader scans the log and parses each record (into a
+// document of its batch), while the calling thread applies the events in order.
 Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
                    const std::function<void(std::uint64_t)>& progress) {
   if (to == 0) to = store.head().position;
@@ -85,8 +93,8 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
 
   std::mutex mu;
   std::condition_variable changed;
-  std::deque<std::vector<Event>> ready;   // parsed, waiting to be applied
-  std::vector<std::vector<Event>> spent;  // applied, waiting to be freed by the reader
+  std::deque<Batch> ready;   // parsed, waiting to be applied
+  std::vector<Batch> spent;  // applied, to be parsed into again
   bool done = false;
   bool abandon = false;
   Status failure;
@@ -95,37 +103,44 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   // joined (jthread) after `abandon` is set (the guard below, declared after it).
   std::jthread reader([&] {
     try {
-      // Each batch's events are parsed into one arena, released when the last of them is freed.
-      std::vector<Event> batch;
-      batch.reserve(kBatch);
-      auto arena = json::make_shared_resource<json::monotonic_resource>();
+      simdjson::dom::parser parser;
+      Batch batch;
+      auto fresh = [&] {
+        batch.events.clear();
+        batch.events.reserve(kBatch);
+        if (batch.documents.size() < kBatch) batch.documents.resize(kBatch);
+        if (batch.buffers.size() < kBatch) batch.buffers.resize(kBatch);
+      };
+      fresh();
       auto hand_over = [&] {
-        std::vector<std::vector<Event>> to_free;
         {
           std::unique_lock lock(mu);
           changed.wait(lock, [&] { return ready.size() < kBatchesInFlight || abandon; });
           if (abandon) return false;
           ready.push_back(std::move(batch));
-          to_free.swap(spent);
+          batch = {};
+          if (!spent.empty()) {
+            batch = std::move(spent.back());
+            spent.pop_back();
+          }
         }
         changed.notify_all();
-        to_free.clear();  // the applied events' memory, freed here rather than on the applying thread
-        batch = {};
-        batch.reserve(kBatch);
-        arena = json::make_shared_resource<json::monotonic_resource>();
+        fresh();
         return true;
       };
       Status parse_failure;
-      auto st = store.scan_log(from, to, [&](const store::Record& record) {
-        auto event = Event::from_record(record, arena);
+      auto st = store.scan_log_views(from, to, [&](const store::EventStore::RecordView& record) {
+        const auto slot = batch.events.size();
+        auto event = Event::parse(record.position, *record.hash, record.bytes, parser, batch.documents[slot],
+                                  batch.buffers[slot]);
         if (!event) {
           parse_failure = event.status();
           return false;
         }
-        batch.push_back(std::move(*event));
-        return batch.size() < kBatch || hand_over();
+        batch.events.push_back(*event);
+        return batch.events.size() < kBatch || hand_over();
       });
-      if (st && parse_failure.is_ok() && !batch.empty()) hand_over();
+      if (st && parse_failure.is_ok() && !batch.events.empty()) hand_over();
       {
         std::lock_guard lock(mu);
         if (failure.is_ok()) failure = !st ? st : parse_failure;
@@ -153,7 +168,7 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
 
   try {
     while (true) {
-      std::vector<Event> batch;
+      Batch batch;
       {
         std::unique_lock lock(mu);
         changed.wait(lock, [&] { return !ready.empty() || done; });
@@ -162,10 +177,14 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
         ready.pop_front();
       }
       changed.notify_all();
-      for (auto& event : batch) {
-        const auto position = event.position;
-        model.apply(std::move(event));
-        if (progress && position % 65536 == 0) progress(position);
+      // The events were parsed on the other core: their memory is fetched a few events ahead.
+      constexpr std::size_t kAhead = 2;
+      for (std::size_t i = 0; i < std::min(kAhead, batch.events.size()); ++i) batch.events[i].prefetch();
+      for (std::size_t i = 0; i < batch.events.size(); ++i) {
+        if (i + kAhead < batch.events.size()) batch.events[i + kAhead].prefetch();
+        const auto& event = batch.events[i];
+        model.apply(event);
+        if (progress && event.position % 65536 == 0) progress(event.position);
       }
       std::lock_guard lock(mu);
       spent.push_back(std::move(batch));
@@ -182,6 +201,26 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   reader.join();
   std::lock_guard lock(mu);
   return failure;
+}
+
+Result<std::uint64_t> parse_log(const store::EventStore& store, std::uint64_t after, std::uint64_t to) {
+  simdjson::dom::parser parser;
+  simdjson::dom::document document;
+  std::string buffer;
+  std::uint64_t parsed = 0;
+  Status failure;
+  auto st = store.scan_log_views(after, to, [&](const store::EventStore::RecordView& record) {
+    auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
+    if (!event) {
+      failure = event.status();
+      return false;
+    }
+    ++parsed;
+    return true;
+  });
+  if (!st) return st;
+  if (!failure) return failure;
+  return parsed;
 }
 
 namespace {

@@ -103,7 +103,8 @@ const OrganisationView* organisation_of(const Model& model, const CaseFile& c) {
 
 json::value links_json(const std::vector<EventLink>& links) {
   json::array out;
-  for (const auto& l : links) out.push_back(json::object{{"position", l.position}, {"type", l.type}, {"hash", l.hash}});
+  for (const auto& l : links)
+    out.push_back(json::object{{"position", l.position}, {"type", l.type.view()}, {"hash", l.hash.hex()}});
   return out;
 }
 
@@ -228,12 +229,13 @@ json::object dashboard(const Model& model, const std::string& region) {
                                      {"accompanied", q.selected}});
   }
   json::array activity;
-  for (const auto& shared : model.activity(region)) {
-    const auto& a = *shared;
-    json::object item{{"position", a.position}, {"type", a.type}, {"stream", a.stream}};
+  const auto& feed = model.activity(region);
+  for (std::size_t i = 0; i < feed.size(); ++i) {
+    const auto& a = feed[i];
+    json::object item{{"position", a.position}, {"type", a.type.view()}, {"stream", a.stream}};
     put_instant(item, "recorded_at", a.recorded_at);
     item["actor"] = actor_json(a.actor_id, a.actor_role);
-    item["region"] = a.region.empty() ? json::value() : json::value(a.region);
+    item["region"] = a.region.empty() ? json::value() : json::value(a.region.view());
     item["application_id"] = a.application_id.empty() ? json::value() : json::value(a.application_id);
     activity.push_back(std::move(item));
   }
@@ -347,7 +349,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   }
   json::array parts;
   for (const auto& p : c.parts) {
-    json::object po{{"part", p.part}, {"position", p.position}, {"hash", p.hash}};
+    json::object po{{"part", p.part}, {"position", p.position}, {"hash", p.hash.hex()}};
     put_instant(po, "received_at", p.received_at);
     po["late"] = p.late;
     po["effective"] = p.effective;
@@ -361,7 +363,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       for (const auto& m : p.missing_documents) missing.push_back(json::string(m));
       po["missing_documents"] = std::move(missing);
     } else {
-      po["answers"] = p.answers;
+      po["answers"] = p.answers.parse();
     }
     parts.push_back(std::move(po));
   }
@@ -384,7 +386,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       wo["scored"] = w.scored;
       if (w.scored) {
         wo["total_half_points"] = w.total_half_points;
-        wo["scores"] = w.scores;
+        wo["scores"] = w.scores.parse();
         wo["position"] = w.scored_position;
       }
     }
@@ -413,7 +415,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
     if (hidden(c, viewer, d.evaluator_id) ||
         (!see_results && (d.decision == "consensus" || d.decision == "final-score")))
       continue;
-    json::object dobj{{"position", d.position}, {"type", d.type}, {"decision", d.decision}};
+    json::object dobj{{"position", d.position}, {"type", d.type.view()}, {"decision", d.decision.view()}};
     put_instant(dobj, "recorded_at", d.recorded_at);
     dobj["actor"] = actor_json(d.actor_id, d.actor_role);
     dobj["rationale"] = d.rationale;
@@ -422,7 +424,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   out["decisions"] = std::move(decisions);
   json::array events;
   for (const auto& r : c.events) {
-    events.push_back(json::object{{"position", r.position}, {"type", r.type}, {"hash", r.hash}});
+    events.push_back(json::object{{"position", r.position}, {"type", r.type.view()}, {"hash", r.hash.hex()}});
   }
   out["events"] = std::move(events);
   return out;
@@ -438,11 +440,12 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
     if (hidden(c, viewer, d.evaluator_id) ||
         (!see_results && (d.decision == "consensus" || d.decision == "final-score")))
       continue;
-    json::object o{{"position", d.position}, {"hash", d.hash}, {"type", d.type}, {"decision", d.decision}};
+    json::object o{
+        {"position", d.position}, {"hash", d.hash.hex()}, {"type", d.type.view()}, {"decision", d.decision.view()}};
     put_instant(o, "recorded_at", d.recorded_at);
     o["actor"] = actor_json(d.actor_id, d.actor_role);
     o["rationale"] = d.rationale;
-    o["rules_version"] = d.rules_version;
+    o["rules_version"] = d.rules_version.view();
     o["round"] = d.round;
     o["rests_on"] = links_json(d.rests_on);
     o["data"] = d.data.parse();
@@ -450,8 +453,9 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
   }
   json::array parts;
   for (const auto& p : c.parts) {
-    json::object po{
-        {"position", p.position}, {"type", p.part == "dossier" ? "DossierReceived" : "FormReceived"}, {"hash", p.hash}};
+    json::object po{{"position", p.position},
+                    {"type", p.part == "dossier" ? "DossierReceived" : "FormReceived"},
+                    {"hash", p.hash.hex()}};
     put_instant(po, "received_at", p.received_at);
     po["late"] = p.late;
     po["effective"] = p.effective;
@@ -523,7 +527,7 @@ Result<json::object> ranking(const Model& model, const std::string& call_id, con
                    {"tie_breaks", json::array{"final_score", "relevance", "complete_at", "application_id"}},
                    {"entries", std::move(entries)}};
   if (auto it = call.selections.find(region); it != call.selections.end()) {
-    json::object sel{{"position", it->second.position}, {"hash", it->second.hash}};
+    json::object sel{{"position", it->second.position}, {"hash", it->second.hash.hex()}};
     put_instant(sel, "recorded_at", it->second.recorded_at);
     sel["rationale"] = it->second.rationale;
     out["selection"] = std::move(sel);

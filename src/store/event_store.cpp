@@ -488,17 +488,35 @@ Status EventStore::health() const {
 
 Status EventStore::scan_log(std::uint64_t after, std::uint64_t to,
                             const std::function<bool(const Record&)>& visit) const {
+  Record r;
+  return scan_log_views(after, to, [&](const RecordView& v) {
+    r.position = v.position;
+    r.hash = *v.hash;
+    r.bytes.assign(v.bytes);
+    return visit(r);
+  });
+}
+
+Status EventStore::scan_log_views(std::uint64_t after, std::uint64_t to,
+                                  const std::function<bool(const RecordView&)>& visit) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
   std::string upper = detail::log_key(to == ~std::uint64_t{0} ? to : to + 1);
   rocksdb::Slice upper_slice(upper);
   if (to != ~std::uint64_t{0}) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->log));
+  Hash hash;
   for (it->Seek(detail::log_key(after + 1)); it->Valid(); it->Next()) {
-    auto r = detail::decode_log(it->key().ToStringView(), it->value().ToStringView());
-    if (!r) return r.status();
-    if (r->position > to) break;
-    if (!visit(*r)) break;
+    const auto key = it->key().ToStringView();
+    const auto value = it->value().ToStringView();
+    if (key.size() != 8 || value.size() < 32 + 2) return Status::data_loss("malformed log entry");
+    RecordView v;
+    v.position = detail::get_be64(key);
+    if (v.position > to) break;
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(value.data()), 32, hash.begin());
+    v.hash = &hash;
+    v.bytes = value.substr(32);
+    if (!visit(v)) break;
   }
   if (!it->status().ok()) return io_error("reading the log", it->status());
   return Status::ok();

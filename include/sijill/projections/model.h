@@ -11,13 +11,15 @@
 // write (cases_), so a snapshot after every commit costs a copy of the index, not of the cases.
 #pragma once
 
+#include <array>
+#include <compare>
 #include <cstdint>
-#include <deque>
 #include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/conversion.hpp>
@@ -27,15 +29,11 @@
 
 #include "sijill/util/status.h"
 
-namespace sijill::store {
-struct Record;
-}
-
 namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 4;
+inline constexpr int kModelVersion = 5;
 
 // A JSON value kept as its compact text: what the model keeps of an event's data only to show
 // it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
@@ -47,30 +45,51 @@ struct JsonText {
 };
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const JsonText& in);
 
-// A committed event as the projection reads it.
-struct Event {
-  std::uint64_t position = 0;
-  std::string stream;
-  std::uint64_t version = 0;
-  std::string type;
-  std::string recorded_at;  // RFC 3339 UTC, milliseconds
-  std::string actor_id;
-  std::string actor_role;
-  std::string hash;  // hex
-  boost::json::object data;
-  std::string data_text;  // the same data as compact JSON text
+// A committed event as the projection reads it: parsed with simdjson, its fields views into
+// the parsed document (event.h, internal to the projections).
+struct Event;
 
-  // Reads a record's hashed bytes. data_loss when they are not a record. `data` is allocated
-  // from `storage` (e.g. an arena shared by a batch of events); the model copies what it keeps
-  // into its own memory, so the arena may go once the event is applied.
-  static Result<Event> from_record(const store::Record& record, boost::json::storage_ptr storage = {});
+// A name from a small set that many records repeat (an event type, a role, a region, a
+// decision, a rules version): interned once for the life of the process, so that keeping,
+// copying and comparing one costs a pointer. Not for free text or identifiers, whose set grows
+// with the data. Serialised as its text.
+class Name {
+ public:
+  Name() = default;             // ""
+  Name(std::string_view text);  // NOLINT(google-explicit-constructor): a name is its text
+  Name(const char* text) : Name(std::string_view(text)) {}
+  Name(const std::string& text) : Name(std::string_view(text)) {}
+
+  const std::string& str() const { return *text_; }
+  operator const std::string&() const { return *text_; }  // NOLINT(google-explicit-constructor)
+  std::string_view view() const { return *text_; }
+  bool empty() const { return text_->empty(); }
+
+  friend bool operator==(Name a, Name b) { return a.text_ == b.text_; }
+  friend bool operator==(Name a, std::string_view b) { return *a.text_ == b; }
+  friend bool operator==(Name a, const char* b) { return *a.text_ == b; }
+  friend std::strong_ordering operator<=>(Name a, Name b) { return *a.text_ <=> *b.text_; }
+
+ private:
+  const std::string* text_ = &kEmpty;
+  static const std::string kEmpty;
 };
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const Name& in);
+
+// A SHA-256 digest (an event's hash in the chain), kept as its 32 bytes; shown as hex.
+struct Digest {
+  std::array<std::uint8_t, 32> bytes{};
+  std::string hex() const;
+  bool empty() const;  // all zero: no event
+  friend bool operator==(const Digest&, const Digest&) = default;
+};
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const Digest& in);
 
 // A link to an event: what a decision rests on, what a case is made of.
 struct EventLink {
   std::uint64_t position = 0;
-  std::string type;
-  std::string hash;
+  Name type;
+  Digest hash;
 };
 
 struct Document {
@@ -84,13 +103,13 @@ struct Document {
 struct Part {
   std::string part;  // "dossier" or "form"
   std::uint64_t position = 0;
-  std::string hash;
+  Digest hash;
   std::string received_at;
   bool late = false;
   bool effective = false;  // the part of its kind that counts (the latest on time, else the latest)
   std::vector<Document> documents;
   std::vector<std::string> missing_documents;
-  boost::json::value answers;  // the form's answers (null for a dossier)
+  JsonText answers;  // the form's answers (null for a dossier)
 };
 
 // One evaluator's work on one application in one round.
@@ -103,21 +122,21 @@ struct EvaluatorWork {
   std::uint64_t declared_position = 0;
   bool scored = false;
   int total_half_points = 0;
-  boost::json::value scores;  // per criterion: {half_points, justification}
+  JsonText scores;  // per criterion: {half_points, justification}
   std::uint64_t scored_position = 0;
 };
 
 // A decision on an application, or an act of its procedure that an auditor follows.
 struct DecisionRecord {
   std::uint64_t position = 0;
-  std::string hash;
-  std::string type;
-  std::string decision;  // "eligible", "selected", "score", "notified", ...
+  Digest hash;
+  Name type;
+  Name decision;  // "eligible", "selected", "score", "notified", ...
   std::string recorded_at;
   std::string actor_id;
-  std::string actor_role;
+  Name actor_role;
   std::string rationale;
-  std::string rules_version;
+  Name rules_version;
   std::string evaluator_id;  // for the acts of one evaluator (scores), else empty
   int round = 1;
   std::vector<EventLink> rests_on;
@@ -157,7 +176,7 @@ struct CaseFile {
 
 struct SelectionRef {
   std::uint64_t position = 0;
-  std::string hash;
+  Digest hash;
   std::string recorded_at;
   std::string rationale;
 };
@@ -188,37 +207,63 @@ struct OrganisationView {
 
 struct ActivityItem {
   std::uint64_t position = 0;
-  std::string type;
+  Name type;
   std::string stream;
   std::string recorded_at;
   std::string actor_id;
-  std::string actor_role;
-  std::string region;  // empty: programme-wide
+  Name actor_role;
+  Name region;  // empty: programme-wide
   std::string application_id;
+};
+
+// The latest events of a feed, newest first, at most `kCapacity`. A ring: a new item takes the
+// place (and the strings' memory) of the oldest, so that following the log allocates nothing
+// once the feed is full.
+class Feed {
+ public:
+  static constexpr std::size_t kCapacity = 20;
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const ActivityItem& operator[](std::size_t i) const { return items_[(newest_ + kCapacity - i) % kCapacity]; }
+  // The slot of the next item (the oldest one's once full), to be overwritten by the caller.
+  ActivityItem& push();
+  // For reading back in order, oldest first.
+  void append_older(ActivityItem item);
+
+ private:
+  std::array<ActivityItem, kCapacity> items_{};
+  std::size_t newest_ = kCapacity - 1;
+  std::size_t size_ = 0;
 };
 
 class Model {
  public:
-  // How many of the latest events the activity feeds keep, programme-wide and per region.
-  static constexpr std::size_t kActivity = 20;
+  Model() = default;
+  // Copies leave the lookup index behind (it points into its own model's map); the copy builds
+  // its own when it is next applied to.
+  Model(const Model& other);
+  Model& operator=(const Model& other);
+  Model(Model&& other) noexcept;
+  Model& operator=(Model&& other) noexcept;
+  ~Model() = default;
 
-  // Applies the next event (its position is position() + 1). The rvalue form may move the
-  // event's data into the model instead of copying it.
+  // How many of the latest events the activity feeds keep, programme-wide and per region.
+  static constexpr std::size_t kActivity = Feed::kCapacity;
+
+  // Applies the next event (its position is position() + 1).
   void apply(const Event& event);
-  void apply(Event&& event);
 
   std::uint64_t position() const { return position_; }
-  const std::string& hash() const { return hash_; }  // hex; empty at position 0
+  std::string hash() const { return hash_.hex(); }  // hex; empty at position 0
   const std::string& recorded_at() const { return recorded_at_; }
 
   const std::map<std::string, CallView>& calls() const { return calls_; }
   const std::map<std::string, OrganisationView>& organisations() const { return organisations_; }
-  const std::map<std::string, std::shared_ptr<const CaseFile>>& cases() const { return cases_; }
+  using Cases = std::map<std::string, std::shared_ptr<const CaseFile>, std::less<>>;
+  const Cases& cases() const { return cases_; }
   const CaseFile* case_file(std::string_view application_id) const;
-  // The latest events, newest first: programme-wide ("") or of one region. An item is shared
-  // by the programme's feed and its region's.
-  using Feed = std::deque<std::shared_ptr<const ActivityItem>>;
-  const Feed& activity(const std::string& region) const;
+  // The latest events, newest first: programme-wide ("") or of one region.
+  const Feed& activity(std::string_view region) const;
 
   // The whole model as JSON, members in a fixed order: equal models give equal bytes.
   boost::json::value to_json() const;
@@ -231,18 +276,26 @@ class Model {
   static Result<Model> read_binary(std::string_view bytes);
 
  private:
-  CaseFile& mutable_case(const std::string& application_id);
-  void record_activity(const Event& event, const std::string& region, const std::string& application_id);
-  // The decision this event recorded, if any (its data is then the event's: see apply()).
-  DecisionRecord* apply_event(const Event& event);
+  // The feeds by region ("" = programme-wide), in the order of the regions' names; few, so
+  // found by comparing names (pointers).
+  using Feeds = std::vector<std::pair<Name, Feed>>;
+  static Feed& feed_in(Feeds& feeds, Name region);
+
+  CaseFile& mutable_case(std::string_view application_id);
+  Feeds& mutable_feeds();
+  void record_activity(const Event& event, Name type, Name region, std::string_view application_id);
 
   std::uint64_t position_ = 0;
-  std::string hash_;
+  Digest hash_;
   std::string recorded_at_;
   std::map<std::string, CallView> calls_;
   std::map<std::string, OrganisationView> organisations_;
-  std::map<std::string, std::shared_ptr<const CaseFile>> cases_;
-  std::map<std::string, Feed> activity_;  // "" = programme-wide
+  Cases cases_;
+  // Hashed lookup into cases_ for apply(): either empty or complete (see mutable_case()).
+  std::unordered_map<std::string_view, Cases::iterator> case_index_;
+  // Shared with the snapshots published since it last changed, and copied on write like the
+  // case files.
+  std::shared_ptr<const Feeds> activity_ = std::make_shared<const Feeds>();
 };
 
 }  // namespace sijill::projections

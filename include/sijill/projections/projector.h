@@ -120,6 +120,10 @@ Result<std::uint64_t> resolve_as_of(const store::EventStore& store, std::string_
 // The folder of the read model's checkpoints in a data folder.
 std::filesystem::path checkpoint_dir(const std::filesystem::path& data_dir);
 
+// Scans and parses the events with after < position <= to as a replay does, and applies
+// nothing: how many were parsed (for measurements: the reading half of a replay).
+Result<std::uint64_t> parse_log(const store::EventStore& store, std::uint64_t after, std::uint64_t to);
+
 // Applies the log from `model`'s position up to `to` (inclusive; 0: the head).
 Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
                    const std::function<void(std::uint64_t)>& progress = {});

@@ -177,6 +177,16 @@ class EventStore {
   // false. The records handed to `visit` live only for the call.
   Status scan_log(std::uint64_t after, std::uint64_t to, const std::function<bool(const Record&)>& visit) const;
 
+  // The same scan without copies: `visit` sees each record's hash and bytes in the store's own
+  // memory, valid only for the call (what a replay of the whole log reads).
+  struct RecordView {
+    std::uint64_t position = 0;
+    const Hash* hash = nullptr;
+    std::string_view bytes;
+  };
+  Status scan_log_views(std::uint64_t after, std::uint64_t to,
+                        const std::function<bool(const RecordView&)>& visit) const;
+
   // Up to `limit` records of one stream with version >= from_version, in version order.
   Result<std::vector<Record>> read_stream(std::string_view stream, std::uint64_t from_version, std::size_t limit) const;
 
