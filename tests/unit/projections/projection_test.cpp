@@ -86,14 +86,21 @@ projections::Model replayed(const store::EventStore& s, std::uint64_t to = 0) {
   return m;
 }
 
+// The whole demo committed to a store, and the model replayed from it.
+struct ReplayedDemo {
+  Demo& demo = demo_programme();
+  testing::TempDir dir;
+  StoryStore s{dir.path()};
+  projections::Model model;
+  ReplayedDemo() {
+    for (const auto& c : demo.commands) s.commit(c);
+    model = replayed(*s.store);
+  }
+};
+
 }  // namespace
 
-TEST_CASE("the read model says what the domain's state says") {
-  auto& demo = demo_programme();
-  testing::TempDir dir;
-  StoryStore s(dir.path());
-  for (const auto& c : demo.commands) s.commit(c);
-  const auto model = replayed(*s.store);
+TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says") {
   const auto& state = demo.module.state();
 
   REQUIRE(model.cases().size() == state.applications.size());
@@ -145,12 +152,9 @@ TEST_CASE("the read model says what the domain's state says") {
   }
 }
 
-TEST_CASE("a decision keeps its event's data and hash as recorded, and the feeds keep the latest events newest first") {
-  auto& demo = demo_programme();
-  testing::TempDir dir;
-  StoryStore s(dir.path());
-  for (const auto& c : demo.commands) s.commit(c);
-  const auto model = replayed(*s.store);
+TEST_CASE_METHOD(ReplayedDemo,
+                 "a decision keeps its event's data and hash as recorded, and the feeds keep the latest events newest "
+                 "first") {
   auto records = s.store->read_log(0, std::numeric_limits<std::size_t>::max());
   REQUIRE(records.is_ok());
 
