@@ -830,7 +830,9 @@ void Model::apply(const Event& e) {
   position_ = e.position;
   hash_.bytes = e.hash;
   recorded_at_.assign(e.recorded_at);
-  const auto [kind, type] = type_of(e.type);
+  const TypeInfo info = type_of(e.type);
+  const Kind kind = info.kind;
+  const Name type = info.name;
   const Fields f(e.data);
 
   if (kind == Kind::call_opened) {
