@@ -29,6 +29,7 @@ struct Event {
   std::string_view actor_id;
   std::string_view actor_role;
   simdjson::dom::object data;  // {} when the record has none
+  bool has_data = false;
   std::string_view data_text;  // the data as recorded (compact JSON); empty if not found
 
   // Parses a record's hashed bytes: copies them into `buffer` (with the padding simdjson reads

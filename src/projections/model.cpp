@@ -1,6 +1,7 @@
 #include "sijill/projections/model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <future>
@@ -204,9 +205,10 @@ class NamePool {
   std::unordered_set<std::string, NameHash, std::equal_to<>> names_;
 };
 
+// Never destroyed: names may be read by threads and static objects until the process ends.
 NamePool& name_pool() {
-  static NamePool pool;
-  return pool;
+  static auto* pool = new NamePool;
+  return *pool;
 }
 
 }  // namespace
@@ -571,6 +573,7 @@ Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std:
   if (o["data"].get(e.data)) {
     e.data = empty_object();
   } else {
+    e.has_data = true;
     e.data_text = data_text_of(copy);
   }
   e.tape_ = document.tape.get();
@@ -721,11 +724,16 @@ const CaseFile* Model::case_file(std::string_view application_id) const {
 }
 
 const Feed& Model::activity(std::string_view region) const {
-  const Name name(region);
+  // Compared as text: a region asked for is not interned (it may be anything a client sent).
   for (const auto& [r, feed] : *activity_) {
-    if (r == name) return feed;
+    if (r.view() == region) return feed;
   }
   return kNoActivity;
+}
+
+std::shared_ptr<const Model::Feeds> Model::no_feeds() {
+  static const auto none = std::make_shared<const Feeds>();
+  return none;  // a copy of a shared_ptr: allocates nothing (moves are noexcept)
 }
 
 Model::Model(const Model& other)
@@ -751,7 +759,7 @@ Model::Model(Model&& other) noexcept
       cases_(std::move(other.cases_)),
       activity_(std::move(other.activity_)) {
   other.case_index_.clear();
-  other.activity_ = std::make_shared<const Feeds>();
+  other.activity_ = no_feeds();
 }
 
 Model& Model::operator=(Model&& other) noexcept {
@@ -765,7 +773,7 @@ Model& Model::operator=(Model&& other) noexcept {
   activity_ = std::move(other.activity_);
   case_index_.clear();
   other.case_index_.clear();
-  other.activity_ = std::make_shared<const Feeds>();
+  other.activity_ = no_feeds();
   return *this;
 }
 
@@ -790,6 +798,8 @@ CaseFile& Model::mutable_case(std::string_view application_id) {
   }
   if (it->second.use_count() > 1) {
     it->second = std::make_shared<CaseFile>(*it->second);  // shared with a published snapshot: copy on write
+  } else {
+    std::atomic_thread_fence(std::memory_order_acquire);  // as in mutable_feeds()
   }
   // Created non-const above; only this model holds it now.
   return const_cast<CaseFile&>(*it->second);
@@ -804,7 +814,13 @@ Feed& Model::feed_in(Feeds& feeds, Name region) {
 }
 
 Model::Feeds& Model::mutable_feeds() {
-  if (activity_.use_count() > 1) activity_ = std::make_shared<const Feeds>(*activity_);
+  if (activity_.use_count() > 1) {
+    activity_ = std::make_shared<const Feeds>(*activity_);
+  } else {
+    // The last snapshot that shared them may have been dropped on a reader's thread: its reads
+    // happen before these writes.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
   // Created non-const; only this model holds it now.
   return const_cast<Feeds&>(*activity_);
 }
@@ -911,7 +927,7 @@ void Model::apply(const Event& e) {
     r.round = c.round;
     r.rests_on = std::move(rests_on);
     if (e.data_text.empty()) {
-      r.data.text = simdjson::minify(e.data);
+      if (e.has_data) r.data.text = simdjson::minify(e.data);  // else null, as the record has none
     } else {
       r.data.text.assign(e.data_text);
     }

@@ -280,6 +280,7 @@ class Model {
   // found by comparing names (pointers).
   using Feeds = std::vector<std::pair<Name, Feed>>;
   static Feed& feed_in(Feeds& feeds, Name region);
+  static std::shared_ptr<const Feeds> no_feeds();  // one empty list, shared
 
   CaseFile& mutable_case(std::string_view application_id);
   Feeds& mutable_feeds();
@@ -295,7 +296,7 @@ class Model {
   std::unordered_map<std::string_view, Cases::iterator> case_index_;
   // Shared with the snapshots published since it last changed, and copied on write like the
   // case files.
-  std::shared_ptr<const Feeds> activity_ = std::make_shared<const Feeds>();
+  std::shared_ptr<const Feeds> activity_ = no_feeds();
 };
 
 }  // namespace sijill::projections
