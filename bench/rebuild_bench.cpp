@@ -11,6 +11,8 @@
 //   checkpoint      writing the read model's checkpoint at the head; reading it back (load)
 //   start-up        what `sijill serve` does before it listens: the read models from their
 //                   checkpoint, the access index and the command processor's state from the log
+//   publishing      what the projector does after each step: a snapshot (a copy of the model,
+//                   its case files shared), and dropping it
 //
 // Usage: rebuild_bench [--events N] [--runs R] [--dir DIR]
 #include <fmt/format.h>
@@ -22,6 +24,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -179,7 +182,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(dir / "log" / "CURRENT")) fill(dir, events);
     fmt::print("log: {} (filled in {:.1f} s)\n", dir.string(), seconds_since(started));
 
-    std::vector<double> raw_rates, parse_rates, rebuild_rates;
+    std::vector<double> raw_rates, parse_rates, rebuild_rates, publish_ms, drop_ms;
     std::uint64_t head = 0;
     for (int r = 0; r < runs; ++r) {
       {
@@ -205,6 +208,14 @@ int main(int argc, char** argv) {
       auto t = Clock::now();
       if (auto st = projections::replay_into(**store, model, 0); !st) throw std::runtime_error(st.to_string());
       rebuild_rates.push_back(static_cast<double>(model.position()) / seconds_since(t));
+      // What the projector does after each step it applies: publish a snapshot (a copy of the
+      // model, whose case files are shared), and later drop it.
+      t = Clock::now();
+      auto snapshot = std::make_shared<const projections::Model>(model);
+      publish_ms.push_back(seconds_since(t) * 1000);
+      t = Clock::now();
+      snapshot.reset();
+      drop_ms.push_back(seconds_since(t) * 1000);
     }
 
     // What `sijill rebuild` does: every checkpoint dropped and written again at the head.
@@ -288,6 +299,8 @@ int main(int argc, char** argv) {
                raw, rebuild / raw, rebuild / raw >= 0.8 ? "yes" : "no");
     fmt::print("| of which: scan + parse into events, events/s | {:.0f} | | | | |\n", median(parse_rates));
     fmt::print("| start-up to serving, s | {:.2f} | | | 2.00 | {} |\n", startup, startup <= 2.0 ? "yes" : "no");
+    fmt::print("| publishing a snapshot of the model (a copy), ms | {:.1f} | | | | |\n", median(publish_ms));
+    fmt::print("| dropping it, ms | {:.1f} | | | | |\n", median(drop_ms));
     fmt::print(
         "\nstart-up parts: open the store {:.2f} s; then at the same time: the read models from their checkpoint "
         "{:.2f} s ({} MiB, {} events replayed after it), and the processor's state and access index from theirs "

@@ -195,7 +195,7 @@ void decision_trail(std::string& h, const projections::Model& model) {
     const auto& c = *ptr;
     auto org = model.organisations().find(c.organisation_id);
     h += "<section class=\"case\" id=\"" + e(id) + "\"><h3>" + e(id);
-    if (org != model.organisations().end()) h += " — <span dir=\"auto\">" + e(org->second.legal_name) + "</span>";
+    if (org != model.organisations().end()) h += " — <span dir=\"auto\">" + e(org->second->legal_name) + "</span>";
     h += "</h3>\n<p class=\"small\">" + e(c.region) + " · " + e(c.organisation_id) + " · étape (stage) : " + e(c.stage);
     if (c.rank) h += " · rang (rank) " + std::to_string(c.rank) + (c.of ? " / " + std::to_string(c.of) : "");
     if (!c.appeal.empty()) h += " · recours (appeal) : " + e(c.appeal);

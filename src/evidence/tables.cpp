@@ -55,7 +55,7 @@ std::string hash_at(const projections::CaseFile& c, std::uint64_t position) {
 
 const projections::OrganisationView* organisation_of(const projections::Model& m, const projections::CaseFile& c) {
   auto it = m.organisations().find(c.organisation_id);
-  return it == m.organisations().end() ? nullptr : &it->second;
+  return it == m.organisations().end() ? nullptr : it->second.get();
 }
 
 void append(std::vector<std::string>& row, std::vector<std::string> more) {
@@ -215,7 +215,8 @@ CsvFile decisions(const projections::Model& model) {
 
 CsvFile organisations(const projections::Model& model) {
   CsvWriter w({"organisation_id", "legal_name", "legal_form", "registration_number", "region", "province", "domains"});
-  for (const auto& [id, o] : model.organisations()) {
+  for (const auto& [id, organisation] : model.organisations()) {
+    const auto& o = *organisation;
     std::string domains;
     for (const auto& d : o.domains) {
       if (!domains.empty()) domains += " | ";

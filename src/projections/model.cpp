@@ -886,7 +886,7 @@ void Model::apply(const Event& e) {
     o.domains = f.strings(F::domains);
     const Name region(o.region);
     auto id = o.organisation_id;
-    organisations_[id] = std::move(o);
+    organisations_[id] = std::make_shared<const OrganisationView>(std::move(o));
     record_activity(e, type, region, {});
     return;
   }
@@ -1148,6 +1148,8 @@ void Model::apply(const Event& e) {
 json::value Model::to_json() const {
   json::object cases;
   for (const auto& [id, c] : cases_) cases[id] = json::value_from(*c);
+  json::object organisations;
+  for (const auto& [id, o] : organisations_) organisations[id] = json::value_from(*o);
   json::object activity;
   for (const auto& [region, feed] : *activity_) {
     json::array items;
@@ -1159,7 +1161,7 @@ json::value Model::to_json() const {
                       {"hash", hash_.hex()},
                       {"recorded_at", recorded_at_},
                       {"calls", json::value_from(calls_)},
-                      {"organisations", json::value_from(organisations_)},
+                      {"organisations", std::move(organisations)},
                       {"cases", std::move(cases)},
                       {"activity", std::move(activity)}};
 }
@@ -1216,7 +1218,9 @@ void Model::write_binary(std::ostream& out) const {
   std::ostringstream first_bytes;
   {
     cereal::PortableBinaryOutputArchive archive(first_bytes);
-    archive(kModelVersion, position_, hash_, recorded_at_, calls_, organisations_);
+    archive(kModelVersion, position_, hash_, recorded_at_, calls_);
+    archive(static_cast<std::uint64_t>(organisations_.size()));
+    for (const auto& [id, o] : organisations_) archive(id, *o);
     archive(static_cast<std::uint64_t>(activity_->size()));
     for (const auto& [region, feed] : *activity_) {
       archive(region, static_cast<std::uint64_t>(feed.size()));
@@ -1252,7 +1256,17 @@ Result<Model> Model::read_binary(std::string_view all) {
     archive(version);
     if (version != kModelVersion) return Status::data_loss("another model version");
     Model m;
-    archive(m.position_, m.hash_, m.recorded_at_, m.calls_, m.organisations_);
+    archive(m.position_, m.hash_, m.recorded_at_, m.calls_);
+    std::uint64_t organisations = 0;
+    archive(organisations);
+    if (organisations > first.size()) throw std::runtime_error("more organisations than bytes");
+    for (std::uint64_t i = 0; i < organisations; ++i) {
+      std::string id;
+      OrganisationView o;
+      archive(id, o);
+      m.organisations_.emplace_hint(m.organisations_.end(), std::move(id),
+                                    std::make_shared<const OrganisationView>(std::move(o)));
+    }
     std::uint64_t count = 0;
     archive(count);
     auto& feeds = m.mutable_feeds();

@@ -98,7 +98,7 @@ std::string lower_ascii(std::string_view s) {
 
 const OrganisationView* organisation_of(const Model& model, const CaseFile& c) {
   auto it = model.organisations().find(c.organisation_id);
-  return it == model.organisations().end() ? nullptr : &it->second;
+  return it == model.organisations().end() ? nullptr : it->second.get();
 }
 
 json::value links_json(const std::vector<EventLink>& links) {

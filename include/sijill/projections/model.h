@@ -33,7 +33,7 @@ namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 5;
+inline constexpr int kModelVersion = 6;
 
 // A JSON value kept as its compact text: what the model keeps of an event's data only to show
 // it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
@@ -258,7 +258,10 @@ class Model {
   const std::string& recorded_at() const { return recorded_at_; }
 
   const std::map<std::string, CallView>& calls() const { return calls_; }
-  const std::map<std::string, OrganisationView>& organisations() const { return organisations_; }
+  // Organisations, like case files, are shared between the snapshots (a snapshot copies the
+  // maps' pointers, not the organisations).
+  using Organisations = std::map<std::string, std::shared_ptr<const OrganisationView>, std::less<>>;
+  const Organisations& organisations() const { return organisations_; }
   using Cases = std::map<std::string, std::shared_ptr<const CaseFile>, std::less<>>;
   const Cases& cases() const { return cases_; }
   const CaseFile* case_file(std::string_view application_id) const;
@@ -290,7 +293,7 @@ class Model {
   Digest hash_;
   std::string recorded_at_;
   std::map<std::string, CallView> calls_;
-  std::map<std::string, OrganisationView> organisations_;
+  Organisations organisations_;
   Cases cases_;
   // Hashed lookup into cases_ for apply(): either empty or complete (see mutable_case()).
   std::unordered_map<std::string_view, Cases::iterator> case_index_;
