@@ -396,13 +396,7 @@ struct CheckpointedDemo {
 
 }  // namespace
 
-TEST_CASE("a checkpoint that does not match the log is ignored and the model is replayed") {
-  CheckpointedDemo c;
-  auto& s = c.s;
-  const auto& dir_cp = c.dir_cp;
-  const auto head = c.head;
-  const auto& expected = c.expected;
-
+TEST_CASE_METHOD(CheckpointedDemo, "a checkpoint that does not match the log is ignored and the model is replayed") {
   // Change the hash in the checkpoint's header: it no longer vouches for this log.
   auto files = std::vector<std::filesystem::path>();
   for (const auto& f : std::filesystem::directory_iterator(dir_cp)) files.push_back(f.path());
@@ -442,12 +436,7 @@ TEST_CASE("a truncated checkpoint is ignored and an older one is used") {
   load_and_check(*s.store, dir_cp, older, head - older, "does not read back", expected);
 }
 
-TEST_CASE("a checkpoint with one byte changed is ignored, wherever the byte is") {
-  CheckpointedDemo c;
-  auto& s = c.s;
-  const auto& dir_cp = c.dir_cp;
-  const auto head = c.head;
-  const auto& expected = c.expected;
+TEST_CASE_METHOD(CheckpointedDemo, "a checkpoint with one byte changed is ignored, wherever the byte is") {
   std::filesystem::path file;
   for (const auto& f : std::filesystem::directory_iterator(dir_cp)) file = f.path();
   std::stringstream text;
