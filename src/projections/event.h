@@ -23,7 +23,6 @@ struct Event {
   std::uint64_t position = 0;
   store::Hash hash{};
   std::string_view stream;
-  std::uint64_t version = 0;
   std::string_view type;
   std::string_view recorded_at;  // RFC 3339 UTC, milliseconds
   std::string_view actor_id;

@@ -561,8 +561,6 @@ Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std:
   e.position = position;
   e.hash = hash;
   e.stream = view(o, "stream");
-  std::uint64_t version = 0;
-  if (!o["version"].get(version)) e.version = version;
   e.type = view(o, "type");
   e.recorded_at = view(o, "recorded_at");
   Object actor;
