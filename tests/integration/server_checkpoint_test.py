@@ -52,6 +52,11 @@ class ProcessorStateCheckpoints(unittest.TestCase):
         self.assertEqual((got, reply["type"]), (status, kind), reply)
         self.assertEqual(s.head(), head)
 
+    def stop_writing_checkpoint(self, s, position):
+        """A clean stop, which writes the processor state's checkpoint at `position`."""
+        self.assertEqual(s.stop(), 0)
+        s.wait_for_line(rf"processor state checkpoint written at position {position}\b")
+
     def application(self, s, token, osc, number):
         """Registers a CSO and receives both parts of its application."""
         self.ok(s, "RegisterOrganisation", {
@@ -86,8 +91,7 @@ class ProcessorStateCheckpoints(unittest.TestCase):
             self.assess(s, officer, "APP-0001")
             self.ok(s, "AssignEvaluator", {"application_id": "APP-0001", "evaluator_id": "u-ev1"}, officer)
             first = s.head()
-            self.assertEqual(s.stop(), 0)
-            s.wait_for_line(rf"processor state checkpoint written at position {first}\b")
+            self.stop_writing_checkpoint(s, first)
         finally:
             s.close()
         files = checkpoints(self.data)
@@ -140,8 +144,7 @@ class ProcessorStateCheckpoints(unittest.TestCase):
                 status, _, reply = s.get("/v1/streams/application/APP-0001", token)
                 self.assertEqual(status, 403, reply)  # known, not assigned: not 401
             third = s.head()
-            self.assertEqual(s.stop(), 0)
-            s.wait_for_line(rf"processor state checkpoint written at position {third}\b")
+            self.stop_writing_checkpoint(s, third)
         finally:
             s.close()
         files = checkpoints(self.data)
