@@ -178,7 +178,8 @@ class EventStore {
   Status scan_log(std::uint64_t after, std::uint64_t to, const std::function<bool(const Record&)>& visit) const;
 
   // The same scan without copies: `visit` sees each record's hash and bytes in the store's own
-  // memory, valid only for the call (what a replay of the whole log reads).
+  // memory, valid only for the call (what a replay of the whole log reads). A scan of more than
+  // 10,000 records leaves RocksDB's block cache as it was.
   struct RecordView {
     std::uint64_t position = 0;
     const Hash* hash = nullptr;
