@@ -212,8 +212,8 @@ void decision_trail(std::string& h, const projections::Model& model) {
       const auto detail = decision_detail(d);
       h += "<tr><td class=\"n\">" + std::to_string(++n) + "</td><td class=\"n\">" + std::to_string(d.position) +
            "</td><td>" + e(d.decision.view()) + "<br><span class=\"small\">" + e(d.type.view()) + "</span></td><td>" +
-           when(d.recorded_at) + "</td><td>" + e(d.actor_id) + "<br><span class=\"small\">" + e(d.actor_role.view()) +
-           "</span></td><td><span class=\"why\" dir=\"auto\">" + e(d.rationale) + "</span>";
+           when(d.recorded_at) + "</td><td>" + e(d.actor_id.view()) + "<br><span class=\"small\">" +
+           e(d.actor_role.view()) + "</span></td><td><span class=\"why\" dir=\"auto\">" + e(d.rationale) + "</span>";
       if (!detail.empty())
         h += (d.rationale.empty() ? "" : "<br>") + std::string("<span class=\"detail\">") + e(detail) + "</span>";
       if (!d.evaluator_id.empty() && d.evaluator_id != d.actor_id) {

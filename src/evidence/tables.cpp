@@ -67,7 +67,7 @@ std::vector<std::string> criteria_of(const projections::Model& model) {
   std::vector<std::string> out;
   for (const auto& [id, c] : model.cases()) {
     for (const auto& w : c->evaluators) {
-      const auto scores = w.scores.parse();
+      const auto scores = projections::scores_of(*c, w);
       if (!scores.is_object()) continue;
       for (const auto& [k, v] : scores.get_object()) {
         if (std::find(out.begin(), out.end(), std::string(k)) == out.end()) out.emplace_back(k);
@@ -111,6 +111,7 @@ CsvFile applications(const projections::Model& model) {
   for (const auto& [id, ptr] : model.cases()) {
     const auto& c = *ptr;
     const auto* org = organisation_of(model, c);
+    const auto final_score = projections::final_score_of(c);
     int scores = 0;
     for (const auto& e : c.evaluators) scores += e.round == c.round && e.scored ? 1 : 0;
     std::string last_decision;
@@ -129,12 +130,10 @@ CsvFile applications(const projections::Model& model) {
                                     flag(c.late_accepted),
                                     c.complete_at,
                                     projections::local_time(c.complete_at),
-                                    c.eligibility.is_object() ? flag(at(c.eligibility, "eligible").is_bool() &&
-                                                                     at(c.eligibility, "eligible").get_bool())
-                                                              : std::string(),
+                                    c.eligibility_position ? flag(c.eligible) : std::string(),
                                     num(scores),
-                                    text(c.final_score, "basis")};
-    append(row, fraction_cells(at(c.final_score, "final_half_points")));
+                                    text(final_score, "basis")};
+    append(row, fraction_cells(at(final_score, "final_half_points")));
     append(row, {c.rank ? num(c.rank) : std::string(), c.of ? num(c.of) : std::string(), c.place_region, c.appeal,
                  c.notified_at, projections::local_time(c.notified_at), c.appeal_deadline,
                  projections::local_time(c.appeal_deadline), num(static_cast<std::int64_t>(c.decisions.size())),
@@ -168,7 +167,7 @@ CsvFile evaluations(const projections::Model& model) {
                                       e.statement,
                                       num_or_empty(e.declared_position),
                                       flag(e.scored)};
-      const auto scores = e.scores.parse();
+      const auto scores = projections::scores_of(c, e);
       for (const auto& k : criteria) {
         const auto& s = at(scores, k);
         row.push_back(s.is_object() ? num(integer(s, "half_points")) : std::string());

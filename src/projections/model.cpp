@@ -34,18 +34,19 @@ namespace sijill::projections {
 BOOST_DESCRIBE_STRUCT(EventLink, (), (position, type, hash))
 BOOST_DESCRIBE_STRUCT(Document, (), (kind, name, sha256, size))
 BOOST_DESCRIBE_STRUCT(Part, (),
-                      (part, position, hash, received_at, late, effective, documents, missing_documents, answers))
+                      (part, position, hash, received_at, late, effective, documents, missing_documents, data))
 BOOST_DESCRIBE_STRUCT(EvaluatorWork, (),
                       (evaluator_id, round, assigned_position, declaration, statement, declared_position, scored,
-                       total_half_points, scores, scored_position))
+                       total_half_points, scored_position))
+BOOST_DESCRIBE_STRUCT(Points, (), (numerator, denominator))
 BOOST_DESCRIBE_STRUCT(DecisionRecord, (),
                       (position, hash, type, decision, recorded_at, actor_id, actor_role, rationale, rules_version,
                        evaluator_id, round, rests_on, data))
 BOOST_DESCRIBE_STRUCT(CaseFile, (),
                       (application_id, call_id, organisation_id, registration_number, region, place_region, stage,
-                       round, late, late_accepted, complete_at, parts, attachments, eligibility, evaluators, consensus,
-                       final_score, rank, of, ever_selected, appeal, notified_at, appeal_deadline, last_decision,
-                       decisions, events))
+                       round, late, late_accepted, complete_at, parts, attachments, eligibility_position, eligible,
+                       evaluators, consensus_position, final_score_position, final_half_points, relevance_half_points,
+                       rank, of, ever_selected, appeal, notified_at, appeal_deadline, last_decision, decisions, events))
 BOOST_DESCRIBE_STRUCT(SelectionRef, (), (position, hash, recorded_at, rationale))
 BOOST_DESCRIBE_STRUCT(CallView, (),
                       (call_id, title, regions, quotas, divergence_threshold_points, deadline_utc, deadline_local, zone,
@@ -290,52 +291,13 @@ std::int64_t integer(Object o, std::string_view key, std::int64_t fallback = 0) 
   return fallback;
 }
 
-// A value parsed by simdjson, rebuilt as a Boost.JSON value (what the model keeps of the few
-// structured members it shows as they were recorded: answers, scores, criteria).
-json::value to_boost(Element element);
-json::object to_boost(Object object) {
-  json::object out;
-  out.reserve(object.size());
-  for (const auto member : object) out.emplace(member.key, to_boost(member.value));
-  return out;
-}
-json::value to_boost(Element element) {
-  using Type = simdjson::dom::element_type;
-  switch (element.type()) {
-    case Type::OBJECT:
-      return to_boost(element.get_object().value_unsafe());
-    case Type::ARRAY: {
-      const auto array = element.get_array().value_unsafe();
-      json::array out;
-      out.reserve(array.size());
-      for (const auto item : array) out.push_back(to_boost(item));
-      return out;
-    }
-    case Type::STRING:
-      return json::string(element.get_string().value_unsafe());
-    case Type::INT64:
-      return element.get_int64().value_unsafe();
-    case Type::UINT64:
-      return element.get_uint64().value_unsafe();
-    case Type::DOUBLE:
-      return element.get_double().value_unsafe();
-    case Type::BOOL:
-      return element.get_bool().value_unsafe();
-    case Type::NULL_VALUE:
-      break;
-  }
-  return nullptr;
-}
-
 // The members of events' data that the model reads: each event's data is walked once, and
 // these found by a table lookup rather than by a search of the data per member read.
 enum class F : std::uint8_t {
-  answers,
   appeal_deadline,
   call_id,
   conflict,
   corrects_position,
-  criteria,
   deadline_local,
   deadline_utc,
   divergence_threshold_points,
@@ -343,6 +305,7 @@ enum class F : std::uint8_t {
   domains,
   eligible,
   evaluator_id,
+  final_half_points,
   grounds,
   late,
   legal_form,
@@ -363,9 +326,9 @@ enum class F : std::uint8_t {
   regions,
   registration,
   registration_number,
+  relevance_half_points,
   round,
   rules_version,
-  scores,
   statement,
   title,
   total_half_points,
@@ -393,11 +356,9 @@ std::optional<F> field_of(std::string_view key) {
       if (key == "quotas") return F::quotas;
       if (key == "reason") return F::reason;
       if (key == "region") return F::region;
-      if (key == "scores") return F::scores;
       if (key == "upheld") return F::upheld;
       break;
     case 7:
-      if (key == "answers") return F::answers;
       if (key == "call_id") return F::call_id;
       if (key == "domains") return F::domains;
       if (key == "grounds") return F::grounds;
@@ -405,7 +366,6 @@ std::optional<F> field_of(std::string_view key) {
       break;
     case 8:
       if (key == "conflict") return F::conflict;
-      if (key == "criteria") return F::criteria;
       if (key == "eligible") return F::eligible;
       if (key == "province") return F::province;
       break;
@@ -441,11 +401,15 @@ std::optional<F> field_of(std::string_view key) {
       break;
     case 17:
       if (key == "corrects_position") return F::corrects_position;
+      if (key == "final_half_points") return F::final_half_points;
       if (key == "missing_documents") return F::missing_documents;
       if (key == "total_half_points") return F::total_half_points;
       break;
     case 19:
       if (key == "registration_number") return F::registration_number;
+      break;
+    case 21:
+      if (key == "relevance_half_points") return F::relevance_half_points;
       break;
     case 27:
       if (key == "divergence_threshold_points") return F::divergence_threshold_points;
@@ -486,8 +450,11 @@ class Fields {
     return has(f) && !at(f).get(b) && b;
   }
   bool object(F f, Object& out) const { return has(f) && !at(f).get(out); }
-  json::value member(F f) const { return has(f) ? to_boost(at(f)) : json::value(); }
-  std::string text(F f) const { return has(f) ? simdjson::minify(at(f)) : std::string(); }
+  Points points(F f) const {
+    Object o;
+    if (!object(f, o)) return {};
+    return {projections::integer(o, "numerator"), projections::integer(o, "denominator", 1)};
+  }
   std::vector<std::string> strings(F f) const {
     std::vector<std::string> out;
     simdjson::dom::array array;
@@ -598,6 +565,13 @@ EventLink link(const Part& p) {
   static const Name dossier("DossierReceived"), form("FormReceived");
   return {p.position, p.part == "dossier" ? dossier : form, p.hash};
 }
+// An event's data as recorded: the record's own text, else (a record whose members are not in
+// the documented order) the data serialised again; null when the record has none.
+JsonText data_of(const Event& e) {
+  if (!e.data_text.empty()) return {std::string(e.data_text)};
+  return {e.has_data ? simdjson::minify(e.data) : std::string()};
+}
+
 EventLink link_of(const CaseFile& c, std::uint64_t position) {
   // The case's events are in position order.
   auto it = std::lower_bound(c.events.begin(), c.events.end(), position,
@@ -775,6 +749,57 @@ Model& Model::operator=(Model&& other) noexcept {
   return *this;
 }
 
+const DecisionRecord* CaseFile::decision_at(std::uint64_t position) const {
+  // Decisions are in position order.
+  auto it = std::lower_bound(decisions.begin(), decisions.end(), position,
+                             [](const DecisionRecord& d, std::uint64_t p) { return d.position < p; });
+  return it != decisions.end() && it->position == position ? &*it : nullptr;
+}
+
+namespace {
+json::value member_of(const json::value& v, std::string_view key) {
+  if (const auto* o = v.if_object()) {
+    if (const auto* m = o->if_contains(key)) return *m;
+  }
+  return nullptr;
+}
+}  // namespace
+
+json::value eligibility_of(const CaseFile& c) {
+  const auto* d = c.decision_at(c.eligibility_position);
+  if (!d) return nullptr;
+  return json::object{{"eligible", c.eligible},
+                      {"criteria", member_of(d->data.parse(), "criteria")},
+                      {"rationale", d->rationale},
+                      {"position", static_cast<std::int64_t>(d->position)},
+                      {"round", d->round}};
+}
+
+json::value consensus_of(const CaseFile& c) {
+  const auto* d = c.decision_at(c.consensus_position);
+  if (!d) return nullptr;
+  const auto total = member_of(d->data.parse(), "total_half_points");
+  return json::object{{"total_half_points", total.is_number() ? total : json::value(0)},
+                      {"rationale", d->rationale},
+                      {"position", static_cast<std::int64_t>(d->position)},
+                      {"round", d->round}};
+}
+
+json::value final_score_of(const CaseFile& c) {
+  const auto* d = c.decision_at(c.final_score_position);
+  if (!d) return nullptr;
+  auto data = d->data.parse();
+  if (auto* o = data.if_object()) o->insert_or_assign("position", static_cast<std::int64_t>(d->position));
+  return data;
+}
+
+json::value scores_of(const CaseFile& c, const EvaluatorWork& w) {
+  const auto* d = w.scored ? c.decision_at(w.scored_position) : nullptr;
+  return d ? member_of(d->data.parse(), "scores") : json::value();
+}
+
+json::value answers_of(const Part& p) { return member_of(p.data.parse(), "answers"); }
+
 CaseFile& Model::mutable_case(std::string_view application_id) {
   // The index's keys are views of the map's own keys, which do not move while their node lives
   // (case files are never removed).
@@ -915,7 +940,7 @@ void Model::apply(const Event& e) {
     r.type = type;
     r.decision = decision;
     r.recorded_at.assign(e.recorded_at);
-    r.actor_id.assign(e.actor_id);
+    r.actor_id = Name(e.actor_id);
     r.actor_role = Name(e.actor_role);
     r.rationale = std::move(rationale);
     r.rules_version = Name(f.view(F::rules_version));
@@ -924,11 +949,7 @@ void Model::apply(const Event& e) {
     }
     r.round = c.round;
     r.rests_on = std::move(rests_on);
-    if (e.data_text.empty()) {
-      if (e.has_data) r.data.text = simdjson::minify(e.data);  // else null, as the record has none
-    } else {
-      r.data.text.assign(e.data_text);
-    }
+    r.data = data_of(e);
     return r;
   };
 
@@ -952,7 +973,7 @@ void Model::apply(const Event& e) {
         p.documents = f.documents(F::documents);
         p.missing_documents = f.strings(F::missing_documents);
       } else {
-        p.answers.text = f.text(F::answers);
+        p.data = data_of(e);
       }
       mark_effective(c);
       break;
@@ -979,11 +1000,8 @@ void Model::apply(const Event& e) {
     case Kind::eligibility_assessed: {
       const bool eligible = f.boolean(F::eligible);
       c.stage = eligible ? "eligible" : "ineligible";
-      c.eligibility = json::object{{"eligible", eligible},
-                                   {"criteria", f.member(F::criteria)},
-                                   {"rationale", f.str(F::rationale)},
-                                   {"position", static_cast<std::int64_t>(e.position)},
-                                   {"round", c.round}};
+      c.eligibility_position = e.position;
+      c.eligible = eligible;
       decide(eligible ? "eligible" : "ineligible", f.str(F::rationale), effective_parts(c));
       c.last_decision = e.position;
       break;
@@ -1009,7 +1027,6 @@ void Model::apply(const Event& e) {
       if (auto* w = work_of(c, evaluator, round)) {
         w->scored = true;
         w->total_half_points = static_cast<int>(f.integer(F::total_half_points));
-        w->scores.text = f.text(F::scores);
         w->scored_position = e.position;
         rests_on.push_back(link_of(c, w->assigned_position));
         if (w->declared_position) rests_on.push_back(link_of(c, w->declared_position));
@@ -1020,10 +1037,7 @@ void Model::apply(const Event& e) {
       break;
     }
     case Kind::consensus_recorded: {
-      c.consensus = json::object{{"total_half_points", f.integer(F::total_half_points)},
-                                 {"rationale", f.str(F::rationale)},
-                                 {"position", static_cast<std::int64_t>(e.position)},
-                                 {"round", c.round}};
+      c.consensus_position = e.position;
       std::vector<EventLink> scores;
       for (const auto& w : c.evaluators) {
         if (w.round == c.round && w.scored) scores.push_back(link_of(c, w.scored_position));
@@ -1032,19 +1046,15 @@ void Model::apply(const Event& e) {
       break;
     }
     case Kind::score_finalised: {
-      json::object final_score = to_boost(e.data);
-      final_score["position"] = static_cast<std::int64_t>(e.position);
-      c.final_score = std::move(final_score);
+      c.final_score_position = e.position;
+      c.final_half_points = f.points(F::final_half_points);
+      c.relevance_half_points = f.points(F::relevance_half_points);
       c.stage = "scored";
       std::vector<EventLink> rests_on;
       for (const auto& w : c.evaluators) {
         if (w.round == c.round && w.scored) rests_on.push_back(link_of(c, w.scored_position));
       }
-      if (const auto* consensus = c.consensus.if_object()) {
-        if (const auto* at = consensus->if_contains("position")) {
-          rests_on.push_back(link_of(c, static_cast<std::uint64_t>(at->to_number<std::int64_t>())));
-        }
-      }
+      if (c.consensus_position) rests_on.push_back(link_of(c, c.consensus_position));
       decide("final-score", f.str(F::rationale), std::move(rests_on));
       break;
     }
@@ -1064,11 +1074,7 @@ void Model::apply(const Event& e) {
         auto it = cv->selections.find(c.region);
         if (it != cv->selections.end()) rests_on.push_back({it->second.position, "SelectionRecorded", it->second.hash});
       }
-      if (const auto* final_score = c.final_score.if_object()) {
-        if (const auto* at = final_score->if_contains("position")) {
-          rests_on.push_back(link_of(c, static_cast<std::uint64_t>(at->to_number<std::int64_t>())));
-        }
-      }
+      if (c.final_score_position) rests_on.push_back(link_of(c, c.final_score_position));
       decide(selected ? "selected" : "waiting", f.str(F::rationale), std::move(rests_on));
       c.last_decision = e.position;
       break;
@@ -1117,8 +1123,10 @@ void Model::apply(const Event& e) {
       // unless it was selected or withdrawn since.
       if (upheld && c.stage != "selected" && c.stage != "withdrawn") {
         c.round = static_cast<int>(f.integer(F::next_round, c.round + 1));
-        c.consensus = nullptr;
-        c.final_score = nullptr;
+        c.consensus_position = 0;
+        c.final_score_position = 0;
+        c.final_half_points = {};
+        c.relevance_half_points = {};
         c.rank = 0;
         c.of = 0;
         if (c.stage == "inadmissible") {

@@ -42,6 +42,14 @@ domain::ami::Fraction fraction(const json::value& v) {
   const auto& o = v.get_object();
   return {integer(o, "numerator"), std::max<std::int64_t>(1, integer(o, "denominator", 1))};
 }
+domain::ami::Fraction fraction(const Points& p) {
+  if (p.denominator == 0) return {};
+  return {p.numerator, std::max<std::int64_t>(1, p.denominator)};
+}
+json::value points_json(const Points& p) {
+  if (p.denominator == 0) return nullptr;
+  return json::object{{"numerator", p.numerator}, {"denominator", p.denominator}};
+}
 
 // Points for reading: half points / 2, with two decimals (the exact fraction travels beside it).
 std::string points_text(const domain::ami::Fraction& f) {
@@ -75,7 +83,7 @@ bool hidden(const CaseFile& c, const Viewer& viewer, const std::string& evaluato
 }
 
 bool diverging(const CaseFile& c, const Model& model) {
-  if (!c.final_score.is_null() || !c.consensus.is_null()) return false;
+  if (c.final_score_position || c.consensus_position) return false;
   int lo = 0, hi = 0, n = 0;
   for (const auto& w : c.evaluators) {
     if (w.round != c.round || !w.scored) continue;
@@ -138,7 +146,7 @@ json::object dashboard(const Model& model, const std::string& region) {
   }
   for (const auto& [id, ptr] : model.cases()) {
     const CaseFile& c = *ptr;
-    const bool eligible = c.eligibility.is_object() && c.eligibility.get_object().at("eligible").as_bool();
+    const bool eligible = c.eligibility_position && c.eligible;
     auto count = [&](Pipeline& q) {
       ++q.received;
       if (!c.complete_at.empty()) ++q.complete;
@@ -146,7 +154,7 @@ json::object dashboard(const Model& model, const std::string& region) {
       if (c.stage == "inadmissible") ++q.inadmissible;
       if (eligible) ++q.eligible;
       if (c.stage == "ineligible") ++q.ineligible;
-      if (c.final_score.is_object()) ++q.scored;
+      if (c.final_score_position) ++q.scored;
       if (c.stage == "withdrawn") ++q.withdrawn;
       if (!c.appeal.empty()) ++q.appealed;
     };
@@ -166,7 +174,7 @@ json::object dashboard(const Model& model, const std::string& region) {
       if (w.scored) ++ev.scores;
     }
     if (diverging(c, model)) ++ev.diverging;
-    if (c.final_score.is_object()) ++ev.finalised;
+    if (c.final_score_position) ++ev.finalised;
   }
   if (region.empty()) {
     for (const auto& [r, q] : per_region) p.selected += q.selected;
@@ -363,7 +371,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       for (const auto& m : p.missing_documents) missing.push_back(json::string(m));
       po["missing_documents"] = std::move(missing);
     } else {
-      po["answers"] = p.answers.parse();
+      po["answers"] = answers_of(p);
     }
     parts.push_back(std::move(po));
   }
@@ -373,7 +381,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
     attachments.push_back(json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
   }
   out["attachments"] = std::move(attachments);
-  out["eligibility"] = c.eligibility;
+  out["eligibility"] = eligibility_of(c);
 
   json::array evaluators;
   for (const auto& w : c.evaluators) {
@@ -386,7 +394,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       wo["scored"] = w.scored;
       if (w.scored) {
         wo["total_half_points"] = w.total_half_points;
-        wo["scores"] = w.scores.parse();
+        wo["scores"] = scores_of(c, w);
         wo["position"] = w.scored_position;
       }
     }
@@ -394,9 +402,10 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   }
   out["evaluators"] = std::move(evaluators);
   const bool see_results = !viewer.evaluator || has_scored(c, viewer.id);
-  out["consensus"] = see_results ? c.consensus : json::value();
-  if (see_results && c.final_score.is_object()) {
-    json::object fs = c.final_score.get_object();
+  out["consensus"] = see_results ? consensus_of(c) : json::value();
+  auto final_score = final_score_of(c);
+  if (see_results && final_score.is_object()) {
+    json::object& fs = final_score.get_object();
     fs["final_points"] = points_text(fraction(fs["final_half_points"]));
     out["final_score"] = std::move(fs);
   } else {
@@ -492,11 +501,9 @@ Result<json::object> ranking(const Model& model, const std::string& call_id, con
     if (c.stage == "selected" && (c.place_region.empty() ? c.region : c.place_region) == region) ++selected;
     if (c.region != region) continue;
     if (c.stage == "waiting") ++waiting;
-    if (!c.final_score.is_object() || (c.stage != "scored" && c.stage != "selected" && c.stage != "waiting")) continue;
-    const auto& fs = c.final_score.get_object();
+    if (!c.final_score_position || (c.stage != "scored" && c.stage != "selected" && c.stage != "waiting")) continue;
     auto complete = time::parse_instant(c.complete_at);
-    rows.push_back({{c.application_id, fraction(fs.at("final_half_points")),
-                     fraction(fs.contains("relevance_half_points") ? fs.at("relevance_half_points") : json::value()),
+    rows.push_back({{c.application_id, fraction(c.final_half_points), fraction(c.relevance_half_points),
                      complete ? *complete : time::Instant{}, domain::ami::Stage::scored},
                     &c});
   }
@@ -506,15 +513,13 @@ Result<json::object> ranking(const Model& model, const std::string& call_id, con
   int rank = 0;
   for (const auto& r : rows) {
     const auto* org = organisation_of(model, *r.c);
-    const auto& fs = r.c->final_score.get_object();
     json::object e{{"rank", ++rank},
                    {"application_id", r.c->application_id},
                    {"legal_name", org ? org->legal_name : std::string()},
                    {"stage", r.c->stage},
-                   {"final_half_points", fs.at("final_half_points")},
+                   {"final_half_points", points_json(r.c->final_half_points)},
                    {"final_points", points_text(r.entry.final_score)},
-                   {"relevance_half_points",
-                    fs.contains("relevance_half_points") ? fs.at("relevance_half_points") : json::value()}};
+                   {"relevance_half_points", points_json(r.c->relevance_half_points)}};
     put_instant(e, "complete_at", r.c->complete_at);
     entries.push_back(std::move(e));
   }

@@ -35,7 +35,7 @@ namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 6;
+inline constexpr int kModelVersion = 7;
 
 // A JSON value kept as its compact text: what the model keeps of an event's data only to show
 // it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
@@ -111,7 +111,7 @@ struct Part {
   bool effective = false;  // the part of its kind that counts (the latest on time, else the latest)
   std::vector<Document> documents;
   std::vector<std::string> missing_documents;
-  JsonText answers;  // the form's answers (null for a dossier)
+  JsonText data;  // a form's data as recorded, whose `answers` the case file shows (null for a dossier)
 };
 
 // One evaluator's work on one application in one round.
@@ -124,8 +124,7 @@ struct EvaluatorWork {
   std::uint64_t declared_position = 0;
   bool scored = false;
   int total_half_points = 0;
-  JsonText scores;  // per criterion: {half_points, justification}
-  std::uint64_t scored_position = 0;
+  std::uint64_t scored_position = 0;  // its decision's data holds the scores per criterion
 };
 
 // A decision on an application, or an act of its procedure that an auditor follows.
@@ -135,7 +134,7 @@ struct DecisionRecord {
   Name type;
   Name decision;  // "eligible", "selected", "score", "notified", ...
   std::string recorded_at;
-  std::string actor_id;
+  Name actor_id;
   Name actor_role;
   std::string rationale;
   Name rules_version;
@@ -143,6 +142,13 @@ struct DecisionRecord {
   int round = 1;
   std::vector<EventLink> rests_on;
   JsonText data;  // the event's data
+};
+
+// An exact number of half points, as the AMI's rules record it ({numerator, denominator}).
+struct Points {
+  std::int64_t numerator = 0;
+  std::int64_t denominator = 0;  // 0: none
+  friend bool operator==(const Points&, const Points&) = default;
 };
 
 // The case file of one application (dossier de candidature).
@@ -161,11 +167,17 @@ struct CaseFile {
   std::string complete_at;  // empty until both parts are in
   std::vector<Part> parts;
   std::vector<Document> attachments;  // DocumentsAttached
-  boost::json::value eligibility;     // null until assessed: {eligible, criteria, rationale, position, round}
+  // The eligibility, the consensus and the final score that stand: the position of the decision
+  // that recorded each (0: none yet, or none since an upheld appeal reopened the case), whose
+  // data the case-file view shows, and the figures the dashboards and rankings count with.
+  std::uint64_t eligibility_position = 0;
+  bool eligible = false;
   std::vector<EvaluatorWork> evaluators;
-  boost::json::value consensus;    // null or {total_half_points, rationale, position, round}
-  boost::json::value final_score;  // null or the ScoreFinalised data plus its position
-  int rank = 0;                    // in the last ranking that placed it (0: none)
+  std::uint64_t consensus_position = 0;
+  std::uint64_t final_score_position = 0;
+  Points final_half_points;
+  Points relevance_half_points;  // denominator 0: not given
+  int rank = 0;                  // in the last ranking that placed it (0: none)
   int of = 0;
   bool ever_selected = false;
   std::string appeal;  // "", "filed", "upheld", "rejected"
@@ -174,7 +186,17 @@ struct CaseFile {
   std::uint64_t last_decision = 0;  // position of the latest decision (what a notification notifies)
   std::vector<DecisionRecord> decisions;
   std::vector<EventLink> events;  // every event of the application's stream (who and when: its decisions)
+
+  // The decision recorded at `position`, or null.
+  const DecisionRecord* decision_at(std::uint64_t position) const;
 };
+
+// What a case file shows of its decisions' data, parsed from it (null when there is none).
+boost::json::value eligibility_of(const CaseFile& c);  // {eligible, criteria, rationale, position, round}
+boost::json::value consensus_of(const CaseFile& c);    // {total_half_points, rationale, position, round}
+boost::json::value final_score_of(const CaseFile& c);  // the ScoreFinalised data, plus its position
+boost::json::value scores_of(const CaseFile& c, const EvaluatorWork& w);  // per criterion: {half_points, justification}
+boost::json::value answers_of(const Part& p);                             // a form's answers
 
 struct SelectionRef {
   std::uint64_t position = 0;

@@ -114,7 +114,25 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
     CHECK(c->late_accepted == a.late_accepted);
     CHECK(c->round == a.round);
     CHECK(c->rank == a.rank.value_or(0));
-    CHECK(c->final_score.is_object() == a.final_score.has_value());
+    REQUIRE((c->final_score_position != 0) == a.final_score.has_value());
+    REQUIRE(final_score_of(*c).is_object() == a.final_score.has_value());
+    if (a.final_score) {
+      // The figures the ranking sorts by, and the recorded data the case file shows.
+      CHECK(c->final_half_points.numerator * a.final_score->denominator ==
+            a.final_score->numerator * c->final_half_points.denominator);
+      CHECK(c->relevance_half_points.numerator * a.relevance.denominator ==
+            a.relevance.numerator * c->relevance_half_points.denominator);
+      const auto recorded = final_score_of(*c);
+      CHECK(recorded.at("final_half_points").at("numerator").to_number<std::int64_t>() ==
+            c->final_half_points.numerator);
+      CHECK(recorded.at("final_half_points").at("denominator").to_number<std::int64_t>() ==
+            c->final_half_points.denominator);
+      CHECK(recorded.at("position").to_number<std::uint64_t>() == c->final_score_position);
+    }
+    CHECK(consensus_of(*c).is_object() == a.consensus_half_points.has_value());
+    if (a.consensus_half_points) {
+      CHECK(consensus_of(*c).at("total_half_points").to_number<int>() == *a.consensus_half_points);
+    }
   }
 
   // The dashboard's figures, recomputed from the domain's state.
