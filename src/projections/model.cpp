@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <future>
@@ -13,6 +14,7 @@
 #include <streambuf>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <simdjson.h>
 #include <boost/describe.hpp>
@@ -53,8 +55,7 @@ BOOST_DESCRIBE_STRUCT(CallView, (),
                        rules_version, position, selections))
 BOOST_DESCRIBE_STRUCT(OrganisationView, (),
                       (organisation_id, legal_name, legal_form, registration_number, region, province, domains))
-BOOST_DESCRIBE_STRUCT(ActivityItem, (),
-                      (position, type, stream, recorded_at, actor_id, actor_role, region, application_id))
+BOOST_DESCRIBE_STRUCT(ActivityItem, (), (position, type, stream, recorded_at, actor_id, actor_role, region))
 
 template <class Archive>
 void serialize(Archive& archive, JsonText& t) {
@@ -216,17 +217,18 @@ NamePool& name_pool() {
 
 Name::Name(std::string_view text) {
   if (text.empty()) return;
-  // Most names repeat the one interned just before on this thread (an event type, a role).
-  thread_local std::array<const std::string*, 8> recent{};
-  thread_local std::size_t next = 0;
-  for (const auto* r : recent) {
-    if (r && *r == text) {
-      text_ = r;
-      return;
-    }
+  // Most names were met just before on this thread (an event type, a role): a small cache,
+  // indexed by the length and two letters, finds them with one comparison.
+  thread_local std::array<const std::string*, 64> recent{};
+  auto& slot = recent[(text.size() * 7 + static_cast<unsigned char>(text.front()) * 3 +
+                       static_cast<unsigned char>(text[text.size() / 2])) %
+                      recent.size()];
+  if (slot && slot->size() == text.size() && std::memcmp(slot->data(), text.data(), text.size()) == 0) {
+    text_ = slot;
+    return;
   }
   text_ = name_pool().intern(text);
-  recent[next++ % recent.size()] = text_;
+  slot = text_;
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& out, const Name& in) { out = in.view(); }
@@ -282,6 +284,15 @@ std::string_view view(Object o, std::string_view key) {
   return o[key].get(v) ? std::string_view() : v;
 }
 std::string str(Object o, std::string_view key) { return std::string(view(o, key)); }
+// A number as int64 (uint64 beyond), else `fallback`.
+std::int64_t number(Element v, std::int64_t fallback = 0) {
+  std::int64_t n = 0;
+  if (!v.get(n)) return n;
+  std::uint64_t u = 0;
+  if (!v.get(u)) return static_cast<std::int64_t>(u);
+  return fallback;
+}
+
 std::int64_t integer(Object o, std::string_view key, std::int64_t fallback = 0) {
   auto field = o[key];
   std::int64_t n = 0;
@@ -337,82 +348,88 @@ enum class F : std::uint8_t {
 };
 constexpr std::size_t kFields = static_cast<std::size_t>(F::zone) + 1;
 
+// `key`, of the same length as `text`, is `text` (a comparison of known size, inlined).
+template <std::size_t N>
+bool same(std::string_view key, const char (&text)[N]) {
+  return std::memcmp(key.data(), text, N - 1) == 0;
+}
+
 // The field a data member's name is, if the model reads it (by length, then by text).
 std::optional<F> field_of(std::string_view key) {
   switch (key.size()) {
     case 2:
-      if (key == "of") return F::of;
+      if (same(key, "of")) return F::of;
       break;
     case 4:
-      if (key == "late") return F::late;
-      if (key == "rank") return F::rank;
-      if (key == "zone") return F::zone;
+      if (same(key, "late")) return F::late;
+      if (same(key, "rank")) return F::rank;
+      if (same(key, "zone")) return F::zone;
       break;
     case 5:
-      if (key == "round") return F::round;
-      if (key == "title") return F::title;
+      if (same(key, "round")) return F::round;
+      if (same(key, "title")) return F::title;
       break;
     case 6:
-      if (key == "quotas") return F::quotas;
-      if (key == "reason") return F::reason;
-      if (key == "region") return F::region;
-      if (key == "upheld") return F::upheld;
+      if (same(key, "quotas")) return F::quotas;
+      if (same(key, "reason")) return F::reason;
+      if (same(key, "region")) return F::region;
+      if (same(key, "upheld")) return F::upheld;
       break;
     case 7:
-      if (key == "call_id") return F::call_id;
-      if (key == "domains") return F::domains;
-      if (key == "grounds") return F::grounds;
-      if (key == "regions") return F::regions;
+      if (same(key, "call_id")) return F::call_id;
+      if (same(key, "domains")) return F::domains;
+      if (same(key, "grounds")) return F::grounds;
+      if (same(key, "regions")) return F::regions;
       break;
     case 8:
-      if (key == "conflict") return F::conflict;
-      if (key == "eligible") return F::eligible;
-      if (key == "province") return F::province;
+      if (same(key, "conflict")) return F::conflict;
+      if (same(key, "eligible")) return F::eligible;
+      if (same(key, "province")) return F::province;
       break;
     case 9:
-      if (key == "documents") return F::documents;
-      if (key == "rationale") return F::rationale;
-      if (key == "statement") return F::statement;
+      if (same(key, "documents")) return F::documents;
+      if (same(key, "rationale")) return F::rationale;
+      if (same(key, "statement")) return F::statement;
       break;
     case 10:
-      if (key == "legal_form") return F::legal_form;
-      if (key == "legal_name") return F::legal_name;
-      if (key == "next_round") return F::next_round;
+      if (same(key, "legal_form")) return F::legal_form;
+      if (same(key, "legal_name")) return F::legal_name;
+      if (same(key, "next_round")) return F::next_round;
       break;
     case 11:
-      if (key == "notified_at") return F::notified_at;
-      if (key == "received_at") return F::received_at;
+      if (same(key, "notified_at")) return F::notified_at;
+      if (same(key, "received_at")) return F::received_at;
       break;
     case 12:
-      if (key == "deadline_utc") return F::deadline_utc;
-      if (key == "evaluator_id") return F::evaluator_id;
-      if (key == "place_region") return F::place_region;
-      if (key == "registration") return F::registration;
+      if (same(key, "deadline_utc")) return F::deadline_utc;
+      if (same(key, "evaluator_id")) return F::evaluator_id;
+      if (same(key, "place_region")) return F::place_region;
+      if (same(key, "registration")) return F::registration;
       break;
     case 13:
-      if (key == "rules_version") return F::rules_version;
+      if (same(key, "rules_version")) return F::rules_version;
       break;
     case 14:
-      if (key == "deadline_local") return F::deadline_local;
+      if (same(key, "deadline_local")) return F::deadline_local;
       break;
     case 15:
-      if (key == "appeal_deadline") return F::appeal_deadline;
-      if (key == "organisation_id") return F::organisation_id;
+      if (same(key, "appeal_deadline")) return F::appeal_deadline;
+      if (same(key, "organisation_id")) return F::organisation_id;
       break;
     case 17:
-      if (key == "corrects_position") return F::corrects_position;
-      if (key == "final_half_points") return F::final_half_points;
-      if (key == "missing_documents") return F::missing_documents;
-      if (key == "total_half_points") return F::total_half_points;
+      if (same(key, "corrects_position")) return F::corrects_position;
+      if (same(key, "final_half_points")) return F::final_half_points;
+      if (same(key, "missing_documents")) return F::missing_documents;
+      if (same(key, "total_half_points")) return F::total_half_points;
       break;
     case 19:
-      if (key == "registration_number") return F::registration_number;
+      if (same(key, "registration_number")) return F::registration_number;
       break;
     case 21:
-      if (key == "relevance_half_points") return F::relevance_half_points;
+      if (same(key, "relevance_half_points")) return F::relevance_half_points;
       break;
     case 27:
-      if (key == "divergence_threshold_points") return F::divergence_threshold_points;
+      if (same(key, "divergence_threshold_points")) return F::divergence_threshold_points;
       break;
   }
   return std::nullopt;
@@ -469,11 +486,25 @@ class Fields {
     std::vector<Document> out;
     simdjson::dom::array array;
     if (!has(f) || at(f).get(array)) return out;
+    out.reserve(array.size());
     for (const auto v : array) {
       Object d;
       if (v.get(d)) continue;
-      out.push_back({projections::str(d, "kind"), projections::str(d, "name"), projections::str(d, "sha256"),
-                     static_cast<std::uint64_t>(projections::integer(d, "size"))});
+      // One walk of the document's members (the first of duplicates counts, as at_key).
+      Document& doc = out.emplace_back();
+      bool kind = false, name = false, sha256 = false, size = false;
+      for (const auto member : d) {
+        std::string_view text;
+        if (member.key == "kind" && !std::exchange(kind, true)) {
+          if (!member.value.get(text)) doc.kind = Name(text);
+        } else if (member.key == "name" && !std::exchange(name, true)) {
+          if (!member.value.get(text)) doc.name.assign(text);
+        } else if (member.key == "sha256" && !std::exchange(sha256, true)) {
+          if (!member.value.get(text)) doc.sha256.assign(text);
+        } else if (member.key == "size" && !std::exchange(size, true)) {
+          doc.size = static_cast<std::uint64_t>(number(member.value));
+        }
+      }
     }
     return out;
   }
@@ -731,6 +762,7 @@ Model::Model(Model&& other) noexcept
       cases_(std::move(other.cases_)),
       activity_(std::move(other.activity_)) {
   other.case_index_.clear();
+  other.last_case_.reset();
   other.activity_ = no_feeds();
 }
 
@@ -745,6 +777,8 @@ Model& Model::operator=(Model&& other) noexcept {
   activity_ = std::move(other.activity_);
   case_index_.clear();
   other.case_index_.clear();
+  last_case_.reset();
+  other.last_case_.reset();
   other.activity_ = no_feeds();
   return *this;
 }
@@ -809,16 +843,21 @@ CaseFile& Model::mutable_case(std::string_view application_id) {
     for (auto it = cases_.begin(); it != cases_.end(); ++it) case_index_.emplace(it->first, it);
   }
   Cases::iterator it;
-  if (auto found = case_index_.find(application_id); found != case_index_.end()) {
+  if (last_case_ && (*last_case_)->first == application_id) {
+    it = *last_case_;  // an application's events often come together
+  } else if (auto found = case_index_.find(application_id); found != case_index_.end()) {
     it = found->second;
   } else {
     auto fresh = std::make_shared<CaseFile>();
     fresh->application_id = application_id;
     fresh->events.reserve(16);  // about as many as an application gathers
+    fresh->parts.reserve(2);    // a dossier and a form
     it = cases_.emplace(std::string(application_id), std::move(fresh)).first;
     case_index_.emplace(it->first, it);
+    last_case_ = it;
     return const_cast<CaseFile&>(*it->second);
   }
+  last_case_ = it;
   if (it->second.use_count() > 1) {
     it->second = std::make_shared<CaseFile>(*it->second);  // shared with a published snapshot: copy on write
   } else {
@@ -848,18 +887,25 @@ Model::Feeds& Model::mutable_feeds() {
   return const_cast<Feeds&>(*activity_);
 }
 
-void Model::record_activity(const Event& e, Name type, Name region, std::string_view application_id) {
+std::string_view ActivityItem::application_id() const {
+  constexpr std::string_view kApplication = "application/";
+  const std::string_view s = stream;
+  return s.starts_with(kApplication) ? s.substr(kApplication.size()) : std::string_view();
+}
+
+void Model::record_activity(const Event& e, Name type, Name region) {
   auto& feeds = mutable_feeds();
+  const Name actor_id(e.actor_id);
+  const Name actor_role(e.actor_role);
   auto fill = [&](Feed& feed) {
     auto& item = feed.push();
     item.position = e.position;
     item.type = type;
     item.stream.assign(e.stream);
     item.recorded_at.assign(e.recorded_at);
-    item.actor_id.assign(e.actor_id);
-    item.actor_role = Name(e.actor_role);
+    item.actor_id = actor_id;
+    item.actor_role = actor_role;
     item.region = region;
-    item.application_id.assign(application_id);
   };
   fill(feed_in(feeds, Name()));
   if (!region.empty()) fill(feed_in(feeds, region));
@@ -894,7 +940,7 @@ void Model::apply(const Event& e) {
     call.position = e.position;
     auto id = call.call_id;
     calls_[id] = std::move(call);
-    record_activity(e, type, {}, {});
+    record_activity(e, type, {});
     return;
   }
   if (kind == Kind::organisation_registered) {
@@ -910,7 +956,7 @@ void Model::apply(const Event& e) {
     const Name region(o.region);
     auto id = o.organisation_id;
     organisations_[id] = std::make_shared<const OrganisationView>(std::move(o));
-    record_activity(e, type, region, {});
+    record_activity(e, type, region);
     return;
   }
   if (kind == Kind::selection_recorded) {
@@ -919,7 +965,7 @@ void Model::apply(const Event& e) {
     if (it != calls_.end()) {
       it->second.selections[region] = {e.position, {e.hash}, std::string(e.recorded_at), f.str(F::rationale)};
     }
-    record_activity(e, type, region, {});
+    record_activity(e, type, region);
     return;
   }
   constexpr std::string_view kApplication = "application/";
@@ -1148,7 +1194,7 @@ void Model::apply(const Event& e) {
     default:
       break;
   }
-  record_activity(e, type, Name(c.region), id);
+  record_activity(e, type, Name(c.region));
 }
 
 json::value Model::to_json() const {

@@ -244,7 +244,7 @@ json::object dashboard(const Model& model, const std::string& region) {
     put_instant(item, "recorded_at", a.recorded_at);
     item["actor"] = actor_json(a.actor_id, a.actor_role);
     item["region"] = a.region.empty() ? json::value() : json::value(a.region.view());
-    item["application_id"] = a.application_id.empty() ? json::value() : json::value(a.application_id);
+    item["application_id"] = a.application_id().empty() ? json::value() : json::value(a.application_id());
     activity.push_back(std::move(item));
   }
   json::array region_list;
@@ -364,7 +364,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
     if (p.part == "dossier") {
       json::array docs;
       for (const auto& d : p.documents) {
-        docs.push_back(json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+        docs.push_back(json::object{{"kind", d.kind.view()}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
       }
       po["documents"] = std::move(docs);
       json::array missing;
@@ -378,7 +378,8 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   out["parts"] = std::move(parts);
   json::array attachments;
   for (const auto& d : c.attachments) {
-    attachments.push_back(json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+    attachments.push_back(
+        json::object{{"kind", d.kind.view()}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
   }
   out["attachments"] = std::move(attachments);
   out["eligibility"] = eligibility_of(c);

@@ -19,6 +19,7 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -95,7 +96,7 @@ struct EventLink {
 };
 
 struct Document {
-  std::string kind;
+  Name kind;
   std::string name;
   std::string sha256;
   std::uint64_t size = 0;
@@ -234,10 +235,12 @@ struct ActivityItem {
   Name type;
   std::string stream;
   std::string recorded_at;
-  std::string actor_id;
+  Name actor_id;
   Name actor_role;
   Name region;  // empty: programme-wide
-  std::string application_id;
+
+  // The application whose stream it is ("application/<id>"), else empty.
+  std::string_view application_id() const;
 };
 
 // The latest events of a feed, newest first, at most `kCapacity`. A ring: a new item takes the
@@ -311,7 +314,7 @@ class Model {
 
   CaseFile& mutable_case(std::string_view application_id);
   Feeds& mutable_feeds();
-  void record_activity(const Event& event, Name type, Name region, std::string_view application_id);
+  void record_activity(const Event& event, Name type, Name region);
 
   std::uint64_t position_ = 0;
   Digest hash_;
@@ -321,6 +324,7 @@ class Model {
   Cases cases_;
   // Hashed lookup into cases_ for apply(): either empty or complete (see mutable_case()).
   std::unordered_map<std::string_view, Cases::iterator> case_index_;
+  std::optional<Cases::iterator> last_case_;  // the case mutable_case() found last; as the index
   // Shared with the snapshots published since it last changed, and copied on write like the
   // case files.
   std::shared_ptr<const Feeds> activity_ = no_feeds();
