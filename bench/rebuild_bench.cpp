@@ -208,6 +208,8 @@ int main(int argc, char** argv) {
       auto t = Clock::now();
       if (auto st = projections::replay_into(**store, model, 0); !st) throw std::runtime_error(st.to_string());
       rebuild_rates.push_back(static_cast<double>(model.position()) / seconds_since(t));
+      fmt::print(stderr, "run {}: scan_raw {:.0f}, scan + parse {:.0f}, rebuild {:.0f} events/s\n", r + 1,
+                 raw_rates.back(), parse_rates.back(), rebuild_rates.back());
       // What the projector does after each step it applies: publish a snapshot (a copy of the
       // model, whose case files are shared), and later drop it.
       t = Clock::now();
@@ -291,12 +293,17 @@ int main(int argc, char** argv) {
     for (const auto& ignored : state.ignored) fmt::print(stderr, "processor state checkpoint ignored: {}\n", ignored);
     const double startup = open_s + seconds_since(starting);
 
+    // This machine is shared and its speed drifts: each run's rebuild is compared with the scan
+    // made just before it, and the median of those ratios is the figure.
     const double raw = median(raw_rates), rebuild = median(rebuild_rates);
-    fmt::print("\n{} events; {} runs of each read (median)\n\n", head, runs);
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < raw_rates.size(); ++i) ratios.push_back(rebuild_rates[i] / raw_rates[i]);
+    const double ratio = median(ratios);
+    fmt::print("\n{} events; {} runs of each read (median; the ratio is the median of each run's)\n\n", head, runs);
     fmt::print(
         "| measure | result | reference | ratio | target | holds |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
     fmt::print("| rebuild of the read models, events/s | {:.0f} | scan_raw {:.0f} | {:.2f} | 0.80 | {} |\n", rebuild,
-               raw, rebuild / raw, rebuild / raw >= 0.8 ? "yes" : "no");
+               raw, ratio, ratio >= 0.8 ? "yes" : "no");
     fmt::print("| of which: scan + parse into events, events/s | {:.0f} | | | | |\n", median(parse_rates));
     fmt::print("| start-up to serving, s | {:.2f} | | | 2.00 | {} |\n", startup, startup <= 2.0 ? "yes" : "no");
     fmt::print("| publishing a snapshot of the model (a copy), ms | {:.1f} | | | | |\n", median(publish_ms));
