@@ -7,9 +7,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -33,6 +38,66 @@
 namespace sijill::cli {
 
 namespace {
+
+// Writes the processor state's periodic checkpoints on a thread of its own: the processor's
+// writer thread only captures the state (Processor::set_checkpoint_hook) and goes back to the
+// commands. A capture that arrives while another is being written waits; a newer one replaces
+// it (only the newest matters).
+class StateCheckpointWriter {
+ public:
+  explicit StateCheckpointWriter(std::filesystem::path dir) : dir_(std::move(dir)), thread_([this] { run(); }) {}
+  ~StateCheckpointWriter() { stop(); }
+  StateCheckpointWriter(const StateCheckpointWriter&) = delete;
+  StateCheckpointWriter& operator=(const StateCheckpointWriter&) = delete;
+
+  void post(processor::StateCapture capture) {
+    {
+      std::lock_guard lock(mu_);
+      pending_ = std::move(capture);
+    }
+    wake_.notify_one();
+  }
+
+  // Writes what is waiting, then returns once the thread has ended. Idempotent.
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::optional<processor::StateCapture> capture;
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [&] { return pending_.has_value() || stopping_; });
+        if (!pending_) return;
+        capture = std::move(pending_);
+        pending_.reset();
+      }
+      const auto started = std::chrono::steady_clock::now();
+      auto written = processor::write_state_capture(dir_, *capture);
+      if (written) {
+        spdlog::info(
+            "processor state checkpoint written at position {} (periodic, {} ms)", *written,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+      } else {
+        spdlog::warn("cannot write a processor state checkpoint: {}", written.status().to_string());
+      }
+    }
+  }
+
+  std::filesystem::path dir_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::optional<processor::StateCapture> pending_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
 
 // "ADDR:PORT", "[v6]:PORT".
 bool parse_listen(const std::string& text, std::string& address, std::uint16_t& port) {
@@ -191,6 +256,7 @@ Command add_serve(CLI::App& app) {
     std::size_t message_events = server::ServerOptions().ws_message_events;
     std::size_t header_timeout_ms = static_cast<std::size_t>(server::ServerOptions().header_timeout.count());
     std::size_t ws_idle_timeout_ms = static_cast<std::size_t>(server::ServerOptions().ws_idle_timeout.count());
+    std::uint64_t checkpoint_every = projections::ProjectorOptions().checkpoint_every;
   };
   auto args = std::make_shared<Args>();
   auto* sub = app.add_subcommand("serve", "Open the data folder (creating it when empty) and serve it");
@@ -218,6 +284,10 @@ Command add_serve(CLI::App& app) {
       ->group("Tuning");
   sub->add_option("--ws-idle-timeout-ms", args->ws_idle_timeout_ms,
                   "Milliseconds a WebSocket may stay silent (the server pings it at half) before it is closed")
+      ->group("Tuning");
+  sub->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Events between two checkpoints of the read models, and of the processor's state (default 100000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
       ->group("Tuning");
   return {
       sub, [args] {
@@ -285,6 +355,7 @@ Command add_serve(CLI::App& app) {
         // loads the processor's state: the two take about as long as each other.
         projections::ProjectorOptions projector_options;
         projector_options.checkpoint_dir = projections::checkpoint_dir(o.dir);
+        projector_options.checkpoint_every = args->checkpoint_every;
         projections::Projector projector(store, projector_options);
         Result<projections::LoadReport> loaded = Status::unavailable("the read models are not loaded");
         std::jthread loader([&] {
@@ -339,11 +410,22 @@ Command add_serve(CLI::App& app) {
         hub.watch_read_models(projector, std::chrono::milliseconds(250));  // dashboards, 4 a second at most
         // Exports through GET /v1/audit/export are recorded by the server (RecordAuditExport):
         // the audit module is among the processor's modules.
+        StateCheckpointWriter state_writer(state_dir);  // outlives the processor, which posts to it
         processor::Processor processor(store, state->modules());
         processor.set_batch_observer(
             [&metrics](std::size_t calls, std::size_t records, std::chrono::microseconds commit) {
               metrics.observe_batch(calls, records, commit);
             });
+        // Periodic checkpoints of the processor's state: captured on its writer thread between
+        // two batches, when the head passes a multiple of --checkpoint-every, written here.
+        processor.set_checkpoint_hook(args->checkpoint_every, [&] {
+          auto capture = processor::capture_state(store, state->parts());
+          if (capture) {
+            state_writer.post(std::move(*capture));
+          } else {
+            spdlog::warn("cannot capture the processor's state: {}", capture.status().to_string());
+          }
+        });
         const auto processor_started = std::chrono::steady_clock::now();
         if (auto st = processor.start(state_position); !st) {
           spdlog::error("cannot load the log: {}", st.to_string());
@@ -388,6 +470,7 @@ Command add_serve(CLI::App& app) {
         spdlog::info("stopping on {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         (*server)->stop();
         processor.stop();
+        state_writer.stop();  // a periodic checkpoint being written: before the last one
         // A checkpoint of the processor's state at the head: the next start replays nothing.
         // Not after a failed commit (the modules may hold events the log does not).
         if (processor.stats().failed || !store.health()) {

@@ -144,6 +144,9 @@ struct Processor::Impl {
   std::unordered_map<std::string, domain::Module*> owners;  // immutable after start()
   std::unique_ptr<store::GroupCommitter> committer;
   BatchObserver observer;
+  std::uint64_t checkpoint_every = 0;
+  std::function<void()> checkpoint;
+  std::uint64_t checkpointed = 0;  // the head when the hook last ran (or at start)
 
   std::atomic<bool> failed{false};
   std::atomic<bool> stopped{false};
@@ -246,6 +249,7 @@ Status Processor::start(std::uint64_t after) {
   }
   if (auto fed = replay(d.store, d.modules, std::numeric_limits<std::uint64_t>::max(), after); !fed) return fed;
 
+  d.checkpointed = d.store.head().position;
   store::GroupCommitter::Hooks hooks;
   hooks.begin = [&d] {
     d.batch_calls = 0;
@@ -257,6 +261,13 @@ Status Processor::start(std::uint64_t after) {
     if (d.batch_calls > 0) ++d.batches;
     if (!commit) d.failed = true;
     if (d.observer && d.batch_calls > 0) d.observer(d.batch_calls, d.batch_records, took);
+    if (commit && d.checkpoint && d.checkpoint_every > 0) {
+      const auto head = d.store.head().position;
+      if (head / d.checkpoint_every > d.checkpointed / d.checkpoint_every) {
+        d.checkpoint();
+        d.checkpointed = head;
+      }
+    }
   };
   d.committer = std::make_unique<store::GroupCommitter>(d.store, store::GroupCommitter::Options{d.options.max_batch},
                                                         std::move(hooks));
@@ -347,6 +358,11 @@ void Processor::stop() {
 }
 
 void Processor::set_batch_observer(BatchObserver observer) { impl_->observer = std::move(observer); }
+
+void Processor::set_checkpoint_hook(std::uint64_t every, std::function<void()> hook) {
+  impl_->checkpoint_every = every;
+  impl_->checkpoint = std::move(hook);
+}
 
 ProcessorStats Processor::stats() const {
   const auto& d = *impl_;

@@ -170,35 +170,48 @@ Result<StateCheckpoint> read_state_checkpoint(const store::EventStore& store, co
   return out;
 }
 
-Result<std::uint64_t> write_state_checkpoint(const store::EventStore& store, const std::filesystem::path& dir,
-                                             const std::vector<StatePart>& parts, std::size_t keep) {
+Result<StateCapture> capture_state(const store::EventStore& store, const std::vector<StatePart>& parts) {
   const auto head = store.head();
   if (head.position == 0) return Status::not_found("the log is empty: no checkpoint to write");
-  Sections sections;
-  sections.reserve(parts.size());
+  StateCapture out;
+  out.position = head.position;
+  out.hash = head.hash;
+  out.sections.reserve(parts.size());
   for (const auto& p : parts) {
     auto bytes = p.save ? p.save() : std::nullopt;
     if (!bytes) return Status::not_found("the part " + p.name + " cannot be checkpointed");
-    sections.emplace_back(p.name, std::move(*bytes));
+    out.sections.emplace_back(p.name, std::move(*bytes));
   }
-  const auto body = encode_sections(sections);
+  return out;
+}
+
+Result<std::uint64_t> write_state_capture(const std::filesystem::path& dir, const StateCapture& capture,
+                                          std::size_t keep) {
+  const auto body = encode_sections(capture.sections);
   std::string text = std::string(kStateCheckpointMagic) + " " + std::to_string(kStateCheckpointVersion) + " " +
-                     std::to_string(head.position) + " " + store::to_hex(head.hash) + " " +
+                     std::to_string(capture.position) + " " + store::to_hex(capture.hash) + " " +
                      store::to_hex(sha256(body)) + "\n";
   text += body;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::unavailable("cannot create " + dir.string() + ": " + ec.message());
-  if (auto st = util::write_file_durably(dir / file_name(head.position), text); !st) return st;
-  // The newest `keep` at or before the head (the one just written among them); files ahead of
-  // the head (another history) are left alone and not counted.
+  if (auto st = util::write_file_durably(dir / file_name(capture.position), text); !st) return st;
+  // The newest `keep` at or before this position (the one just written among them); files ahead
+  // of it (another history, or a newer checkpoint) are left alone and not counted.
   std::size_t kept = 0;
   for (const auto& file : list_state_checkpoints(dir)) {
-    if (file.position > head.position) continue;
+    if (file.position > capture.position) continue;
     if (kept++ < std::max<std::size_t>(keep, 1)) continue;
     std::filesystem::remove(file.path, ec);  // an old file left behind is harmless
   }
-  return head.position;
+  return capture.position;
+}
+
+Result<std::uint64_t> write_state_checkpoint(const store::EventStore& store, const std::filesystem::path& dir,
+                                             const std::vector<StatePart>& parts, std::size_t keep) {
+  auto capture = capture_state(store, parts);
+  if (!capture) return capture.status();
+  return write_state_capture(dir, *capture, keep);
 }
 
 LoadedState load_state_checkpoint(const store::EventStore& store, const std::filesystem::path& dir,

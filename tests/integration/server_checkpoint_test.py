@@ -3,7 +3,8 @@
 writes one at the head and the next start replays nothing; after kill -9 a start loads the last
 one and replays the tail, and commands whose outcome rests on state from both sides of the
 checkpoint are decided as after a full replay; a checkpoint whose hash is not the log's is
-ignored with a warning; `sijill rebuild` writes a fresh one.
+ignored with a warning; `sijill rebuild` writes a fresh one; with --checkpoint-every the running
+server writes them periodically, and a start after kill -9 replays only what followed the last.
 
 Usage: server_checkpoint_test.py SIJILL
 """
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -184,6 +186,52 @@ class ProcessorStateCheckpoints(unittest.TestCase):
             s.wait_for_line(rf"processor state at position {fourth} \(checkpoint {fourth}, 0 events replayed")
             self.refused(s, "AssignEvaluator", {"application_id": "APP-0002", "evaluator_id": "u-ev2"}, officer,
                          422, "/problems/already-assigned")
+        finally:
+            s.close()
+
+    def test_periodic_checkpoints_bound_the_replay_after_a_crash(self):
+        # --checkpoint-every 5: the processor's state is captured each time the head passes a
+        # multiple of 5, and written on a thread of its own while the server runs.
+        every = 5
+        s = Server(SIJILL, "--checkpoint-every", str(every), data=self.data)
+        try:
+            admin = s.admin
+            officer = s.user_with_token("u-officer", "programme_officer")
+            recorder = s.user_with_token("u-recorder", "programme_officer")
+            s.user_with_token("u-ev1", "evaluator")
+            self.ok(s, "OpenCall", CALL, officer)
+            self.application(s, recorder, "OSC-0001", "735/2020")
+            self.assess(s, officer, "APP-0001")
+            self.ok(s, "AssignEvaluator", {"application_id": "APP-0001", "evaluator_id": "u-ev1"}, officer)
+            self.application(s, recorder, "OSC-0002", "736/2020")
+            head = s.head()
+            self.assertGreater(head, 2 * every)
+            # The checkpoint of the batch that passed the last multiple of 5, written meanwhile.
+            floor = head // every * every
+            deadline = time.time() + 10
+            while not [f for f in checkpoints(self.data) if position_of(f) >= floor] and time.time() < deadline:
+                time.sleep(0.02)
+            written = [position_of(f) for f in checkpoints(self.data)]
+            self.assertTrue(written and floor <= max(written) <= head, (written, head))
+            self.assertLessEqual(len(written), 2)  # the two newest are kept
+            s.wait_for_line(rf"processor state checkpoint written at position {max(written)} \(periodic, \d+ ms\)")
+            self.assertEqual(s.stop(signal.SIGKILL), -signal.SIGKILL)
+        finally:
+            s.close()
+
+        # After the crash: the newest periodic checkpoint, then only the tail.
+        newest = max(position_of(f) for f in checkpoints(self.data))
+        s = Server(SIJILL, data=self.data)
+        s.admin = admin  # issued by the first start
+        try:
+            s.wait_for_line(rf"processor state at position {head} \(checkpoint {newest}, "
+                            rf"{head - newest} events replayed, \d+ ms\)")
+            self.assertNotIn("checkpoint ignored", s.output())
+            # State from before the checkpoint counts: u-ev1 is assigned, OSC-0002 is registered.
+            self.refused(s, "AssignEvaluator", {"application_id": "APP-0001", "evaluator_id": "u-ev1"}, officer,
+                         422, "/problems/already-assigned")
+            self.refused(s, "RegisterUser", {"person_id": "u-ev1", "roles": ["evaluator"]}, admin,
+                         409, "/problems/conflict")
         finally:
             s.close()
 

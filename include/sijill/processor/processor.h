@@ -117,6 +117,13 @@ class Processor {
   // Called after each commit; set before start().
   void set_batch_observer(BatchObserver observer);
 
+  // Called on the writer thread after each successful commit that takes the log's head past a
+  // multiple of `every` (positions): the modules then hold exactly the log up to its head, and
+  // nothing changes them until it returns, so it may save their state (periodic checkpoints,
+  // state_checkpoint.h). Commands wait meanwhile: it should only capture, and leave writing
+  // files to another thread. Set before start(); `every` 0 turns it off.
+  void set_checkpoint_hook(std::uint64_t every, std::function<void()> hook);
+
   ProcessorStats stats() const;
 
  private:

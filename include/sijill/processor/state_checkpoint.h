@@ -64,7 +64,26 @@ struct StateCheckpoint {
 // data_loss with the reason when it does not hold; the store's error when the log cannot be read.
 Result<StateCheckpoint> read_state_checkpoint(const store::EventStore& store, const std::filesystem::path& file);
 
-// Saves every part as a checkpoint at the store's head into `dir` (created when missing), then
+// The state as of the store's head, saved into memory: what a checkpoint file holds.
+struct StateCapture {
+  std::uint64_t position = 0;
+  store::Hash hash{};
+  std::vector<std::pair<std::string, std::string>> sections;  // (part name, bytes), in the parts' order
+};
+
+// Saves every part at the store's head. The parts must hold the state as of the head, and
+// nothing may change them meanwhile (the processor's writer thread, between two batches).
+// Errors: not_found when a part cannot be checkpointed or the log is empty.
+Result<StateCapture> capture_state(const store::EventStore& store, const std::vector<StatePart>& parts);
+
+// Writes `capture` as a checkpoint file into `dir` (created when missing), durably, then removes
+// all but the `keep` newest files at or before its position. Any thread; one writer per folder
+// at a time. Returns the position written; unavailable when the file cannot be written.
+Result<std::uint64_t> write_state_capture(const std::filesystem::path& dir, const StateCapture& capture,
+                                          std::size_t keep = 2);
+
+// capture_state(), then write_state_capture(): saves every part as a checkpoint at the store's
+// head into `dir` (created when missing), then
 // removes all but the `keep` newest checkpoint files. The parts must hold the state as of the
 // head: call it when nothing writes to the log. Returns the position written. Errors: not_found
 // when a part cannot be checkpointed or the log is empty (nothing written); unavailable when the
