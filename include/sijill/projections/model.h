@@ -9,7 +9,7 @@
 //
 // Copying a Model copies its maps' pointers, not what they point to: case files, organisations
 // and the activity feeds are shared, immutable once published, and copied on write, so a
-// snapshot after every commit costs a copy of the indexes (about 28 ms at a million events,
+// snapshot after every commit costs a copy of the indexes (27 to 37 ms at a million events,
 // docs/performance.md), not of the cases.
 #pragma once
 
