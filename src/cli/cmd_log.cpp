@@ -30,18 +30,21 @@ Command add_log(CLI::App& app) {
             const bool prefix = !args->stream.empty() && args->stream.back() == '/';
             std::ios::sync_with_stdio(false);
             Status failure;
-            auto st = (*opened)->scan_log(args->from == 0 ? 0 : args->from - 1, args->to, [&](const store::Record& r) {
-              if (!args->stream.empty()) {
-                auto env = store::parse_envelope(r.bytes);
-                if (!env) {
-                  failure = env.status();
-                  return false;
-                }
-                if (prefix ? !env->stream.starts_with(args->stream) : env->stream != args->stream) return true;
-              }
-              std::cout << r.wire() << '\n';
-              return bool(std::cout);
-            });
+            auto st = (*opened)->scan_log(
+                args->from == 0 ? 0 : args->from - 1, args->to,
+                [&](const store::Record& r) {
+                  if (!args->stream.empty()) {
+                    auto env = store::parse_envelope(r.bytes);
+                    if (!env) {
+                      failure = env.status();
+                      return false;
+                    }
+                    if (prefix ? !env->stream.starts_with(args->stream) : env->stream != args->stream) return true;
+                  }
+                  std::cout << r.wire() << '\n';
+                  return bool(std::cout);
+                },
+                store::EventStore::Scan::bulk);
             std::cout.flush();
             if (!st || !failure) {
               std::cerr << "sijill log: " << (!st ? st : failure).message() << "\n";

@@ -328,48 +328,51 @@ Result<PackResult> write_pack(const store::EventStore& store, const projections:
   Status failure;
   const std::uint64_t start = full ? 0 : r.range.from - 1;
   if (r.range.count() > 0 || full) {
-    auto st = store.scan_log(start, r.range.to, [&](const store::Record& rec) {
-      if (options.progress && (++scanned & 4095) == 0) options.progress(scanned);
-      if (rec.position >= r.range.from) {
-        if (rec.position != r.range.from + written) {
-          failure =
-              Status::data_loss("position " + std::to_string(r.range.from + written) + " is missing from the log");
-          return false;
-        }
-        if (written == 0) {
-          auto env = store::parse_envelope(rec.bytes);
-          if (!env) {
-            failure = env.status();
-            return false;
+    auto st = store.scan_log(
+        start, r.range.to,
+        [&](const store::Record& rec) {
+          if (options.progress && (++scanned & 4095) == 0) options.progress(scanned);
+          if (rec.position >= r.range.from) {
+            if (rec.position != r.range.from + written) {
+              failure =
+                  Status::data_loss("position " + std::to_string(r.range.from + written) + " is missing from the log");
+              return false;
+            }
+            if (written == 0) {
+              auto env = store::parse_envelope(rec.bytes);
+              if (!env) {
+                failure = env.status();
+                return false;
+              }
+              r.first_prev_hash = store::to_hex(env->prev_hash);
+            }
+            auto line = rec.wire();
+            line += '\n';
+            events.write(line);
+            ++written;
+            if (rec.position == r.range.to) r.last_hash = store::to_hex(rec.hash);
           }
-          r.first_prev_hash = store::to_hex(env->prev_hash);
-        }
-        auto line = rec.wire();
-        line += '\n';
-        events.write(line);
-        ++written;
-        if (rec.position == r.range.to) r.last_hash = store::to_hex(rec.hash);
-      }
-      if (full && rec.bytes.find("\"$sealed\"") != std::string::npos) {
-        json::error_code ec;
-        auto v = json::parse(rec.bytes, ec);
-        if (ec || !v.is_object()) {
-          failure = Status::data_loss("record " + std::to_string(rec.position) + " is not JSON");
-          return false;
-        }
-        const auto& o = v.get_object();
-        const auto* data = o.if_contains("data");
-        const auto* type = o.if_contains("type");
-        const auto* stream = o.if_contains("stream");
-        if (data) {
-          find_sealed(*data, "", rec.position, store::to_hex(rec.hash),
-                      type && type->is_string() ? std::string_view(type->get_string()) : std::string_view(),
-                      stream && stream->is_string() ? std::string_view(stream->get_string()) : std::string_view(),
-                      sealed);
-        }
-      }
-      return true;
-    });
+          if (full && rec.bytes.find("\"$sealed\"") != std::string::npos) {
+            json::error_code ec;
+            auto v = json::parse(rec.bytes, ec);
+            if (ec || !v.is_object()) {
+              failure = Status::data_loss("record " + std::to_string(rec.position) + " is not JSON");
+              return false;
+            }
+            const auto& o = v.get_object();
+            const auto* data = o.if_contains("data");
+            const auto* type = o.if_contains("type");
+            const auto* stream = o.if_contains("stream");
+            if (data) {
+              find_sealed(*data, "", rec.position, store::to_hex(rec.hash),
+                          type && type->is_string() ? std::string_view(type->get_string()) : std::string_view(),
+                          stream && stream->is_string() ? std::string_view(stream->get_string()) : std::string_view(),
+                          sealed);
+            }
+          }
+          return true;
+        },
+        store::EventStore::Scan::bulk);
     if (!st) return st;
     if (!failure) return failure;
   }

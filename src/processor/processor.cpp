@@ -129,10 +129,13 @@ Status replay(const store::EventStore& store, const std::vector<domain::Module*>
               std::uint64_t after) {
   Status fed;
   if (after >= to) return fed;
-  auto scanned = store.scan_log(after, to, [&](const store::Record& r) {
-    fed = feed(r, modules);
-    return fed.is_ok();
-  });
+  auto scanned = store.scan_log(
+      after, to,
+      [&](const store::Record& r) {
+        fed = feed(r, modules);
+        return fed.is_ok();
+      },
+      store::EventStore::Scan::bulk);
   if (!scanned) return scanned;
   return fed;
 }
@@ -261,7 +264,7 @@ Status Processor::start(std::uint64_t after) {
     if (d.batch_calls > 0) ++d.batches;
     if (!commit) d.failed = true;
     if (d.observer && d.batch_calls > 0) d.observer(d.batch_calls, d.batch_records, took);
-    if (commit && d.checkpoint && d.checkpoint_every > 0) {
+    if (commit && !d.failed && d.checkpoint && d.checkpoint_every > 0) {
       const auto head = d.store.head().position;
       if (head / d.checkpoint_every > d.checkpointed / d.checkpoint_every) {
         d.checkpoint();

@@ -129,10 +129,13 @@ access::AccessModule& Programme::access() { return impl_->access; }
 const domain::ami::AmiModule& Programme::ami() const { return impl_->ami; }
 
 Status Programme::attach(store::EventStore& store, access::Policy& policy, std::uint64_t after) {
-  auto st = store.scan_log(after, ~std::uint64_t{0}, [&](const store::Record& r) {
-    impl_->index(r);
-    return true;
-  });
+  auto st = store.scan_log(
+      after, ~std::uint64_t{0},
+      [&](const store::Record& r) {
+        impl_->index(r);
+        return true;
+      },
+      store::EventStore::Scan::bulk);
   if (!st) return st;
   store.on_commit([impl = impl_.get()](const store::CommitNotice& n) {
     for (const auto& r : *n.records) impl->index(r);

@@ -496,7 +496,7 @@ class Fields {
       for (const auto member : d) {
         std::string_view text;
         if (member.key == "kind" && !std::exchange(kind, true)) {
-          if (!member.value.get(text)) doc.kind = Name(text);
+          if (!member.value.get(text)) doc.kind.assign(text);
         } else if (member.key == "name" && !std::exchange(name, true)) {
           if (!member.value.get(text)) doc.name.assign(text);
         } else if (member.key == "sha256" && !std::exchange(sha256, true)) {
@@ -797,26 +797,28 @@ json::value member_of(const json::value& v, std::string_view key) {
   }
   return nullptr;
 }
+
+// A standing decision as the case file shows it: `leading`, then why, where and in which round.
+json::object standing(const DecisionRecord& d, json::object leading) {
+  leading.emplace("rationale", d.rationale);
+  leading.emplace("position", static_cast<std::int64_t>(d.position));
+  leading.emplace("round", d.round);
+  return leading;
+}
+
 }  // namespace
 
 json::value eligibility_of(const CaseFile& c) {
   const auto* d = c.decision_at(c.eligibility_position);
   if (!d) return nullptr;
-  return json::object{{"eligible", c.eligible},
-                      {"criteria", member_of(d->data.parse(), "criteria")},
-                      {"rationale", d->rationale},
-                      {"position", static_cast<std::int64_t>(d->position)},
-                      {"round", d->round}};
+  return standing(*d, {{"eligible", c.eligible}, {"criteria", member_of(d->data.parse(), "criteria")}});
 }
 
 json::value consensus_of(const CaseFile& c) {
   const auto* d = c.decision_at(c.consensus_position);
   if (!d) return nullptr;
   const auto total = member_of(d->data.parse(), "total_half_points");
-  return json::object{{"total_half_points", total.is_number() ? total : json::value(0)},
-                      {"rationale", d->rationale},
-                      {"position", static_cast<std::int64_t>(d->position)},
-                      {"round", d->round}};
+  return standing(*d, {{"total_half_points", total.is_int64() || total.is_uint64() ? total : json::value(0)}});
 }
 
 json::value final_score_of(const CaseFile& c) {

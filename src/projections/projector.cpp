@@ -129,17 +129,20 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
         return true;
       };
       Status parse_failure;
-      auto st = store.scan_log_views(from, to, [&](const store::EventStore::RecordView& record) {
-        const auto slot = batch.events.size();
-        auto event = Event::parse(record.position, *record.hash, record.bytes, parser, batch.documents[slot],
-                                  batch.buffers[slot]);
-        if (!event) {
-          parse_failure = event.status();
-          return false;
-        }
-        batch.events.push_back(*event);
-        return batch.events.size() < kBatch || hand_over();
-      });
+      auto st = store.scan_log_views(
+          from, to,
+          [&](const store::EventStore::RecordView& record) {
+            const auto slot = batch.events.size();
+            auto event = Event::parse(record.position, *record.hash, record.bytes, parser, batch.documents[slot],
+                                      batch.buffers[slot]);
+            if (!event) {
+              parse_failure = event.status();
+              return false;
+            }
+            batch.events.push_back(*event);
+            return batch.events.size() < kBatch || hand_over();
+          },
+          store::EventStore::Scan::bulk);
       if (st && parse_failure.is_ok() && !batch.events.empty()) hand_over();
       {
         std::lock_guard lock(mu);
@@ -209,15 +212,18 @@ Result<std::uint64_t> parse_log(const store::EventStore& store, std::uint64_t af
   std::string buffer;
   std::uint64_t parsed = 0;
   Status failure;
-  auto st = store.scan_log_views(after, to, [&](const store::EventStore::RecordView& record) {
-    auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
-    if (!event) {
-      failure = event.status();
-      return false;
-    }
-    ++parsed;
-    return true;
-  });
+  auto st = store.scan_log_views(
+      after, to,
+      [&](const store::EventStore::RecordView& record) {
+        auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
+        if (!event) {
+          failure = event.status();
+          return false;
+        }
+        ++parsed;
+        return true;
+      },
+      store::EventStore::Scan::bulk);
   if (!st) return st;
   if (!failure) return failure;
   return parsed;

@@ -364,7 +364,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
     if (p.part == "dossier") {
       json::array docs;
       for (const auto& d : p.documents) {
-        docs.push_back(json::object{{"kind", d.kind.view()}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+        docs.push_back(json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
       }
       po["documents"] = std::move(docs);
       json::array missing;
@@ -379,7 +379,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   json::array attachments;
   for (const auto& d : c.attachments) {
     attachments.push_back(
-        json::object{{"kind", d.kind.view()}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+        json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
   }
   out["attachments"] = std::move(attachments);
   out["eligibility"] = eligibility_of(c);

@@ -488,30 +488,25 @@ Status EventStore::health() const {
   return impl_->failure;
 }
 
-Status EventStore::scan_log(std::uint64_t after, std::uint64_t to,
-                            const std::function<bool(const Record&)>& visit) const {
+Status EventStore::scan_log(std::uint64_t after, std::uint64_t to, const std::function<bool(const Record&)>& visit,
+                            Scan scan) const {
   Record r;
-  return scan_log_views(after, to, [&](const RecordView& v) {
-    r.position = v.position;
-    r.hash = *v.hash;
-    r.bytes.assign(v.bytes);
-    return visit(r);
-  });
+  return scan_log_views(
+      after, to,
+      [&](const RecordView& v) {
+        r.position = v.position;
+        r.hash = *v.hash;
+        r.bytes.assign(v.bytes);
+        return visit(r);
+      },
+      scan);
 }
 
-namespace {
-constexpr std::uint64_t kCachedScan = 10'000;  // records
-}  // namespace
-
 Status EventStore::scan_log_views(std::uint64_t after, std::uint64_t to,
-                                  const std::function<bool(const RecordView&)>& visit) const {
+                                  const std::function<bool(const RecordView&)>& visit, Scan scan) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
-  // A long scan (a rebuild, a verification, an export) reads each block once: putting its
-  // blocks in the block cache would only evict what the server reads often, and costs the scan
-  // a fifth of its speed (docs/performance.md). A short one (the tail of the log) fills it.
-  const auto last = std::min(to, head().position);
-  ro.fill_cache = last <= after || last - after <= kCachedScan;
+  ro.fill_cache = scan == Scan::paged;  // see Scan
   std::string upper = detail::log_key(to == ~std::uint64_t{0} ? to : to + 1);
   rocksdb::Slice upper_slice(upper);
   if (to != ~std::uint64_t{0}) ro.iterate_upper_bound = &upper_slice;

@@ -53,9 +53,10 @@ void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, con
 struct Event;
 
 // A name from a small set that many records repeat (an event type, a role, a region, a
-// decision, a rules version): interned once for the life of the process, so that keeping,
-// copying and comparing one costs a pointer. Not for free text or identifiers, whose set grows
-// with the data. Serialised as its text.
+// decision, a rules version, the id of one of the programme's users, which its administrators
+// register): interned once for the life of the process, so that keeping, copying and comparing
+// one costs a pointer. Not for free text, or identifiers whose set grows with the data or that
+// clients choose (applications, documents). Serialised as its text.
 class Name {
  public:
   Name() = default;             // ""
@@ -96,7 +97,7 @@ struct EventLink {
 };
 
 struct Document {
-  Name kind;
+  std::string kind;
   std::string name;
   std::string sha256;
   std::uint64_t size = 0;
@@ -169,7 +170,8 @@ struct CaseFile {
   std::vector<Part> parts;
   std::vector<Document> attachments;  // DocumentsAttached
   // The eligibility, the consensus and the final score that stand: the position of the decision
-  // that recorded each (0: none yet, or none since an upheld appeal reopened the case), whose
+  // that recorded each (0: none yet; an upheld appeal that reopens the case clears the
+  // consensus and the final score, and keeps the eligibility until it is assessed again), whose
   // data the case-file view shows, and the figures the dashboards and rankings count with.
   std::uint64_t eligibility_position = 0;
   bool eligible = false;

@@ -383,3 +383,33 @@ TEST_CASE("an offline dry run sees its earlier calls, and writes nothing") {
   CHECK(dry_run.decide(match).status().code() == Code::version_mismatch);  // now at 3
   CHECK((*store)->head().position == 1);
 }
+
+TEST_CASE(
+    "the checkpoint hook runs on the writer thread when the head passes a multiple, with the module at the head") {
+  testing::TempDir dir;
+  auto fs = std::make_shared<testing::FaultFs>();
+  auto store = open(dir.path(), fs);
+  TallyModule tally;
+  processor::Processor p(*store, {&tally});
+  // What the module holds when the hook runs: its last event must be the log's head.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;  // (head, last event seen)
+  p.set_checkpoint_hook(3, [&] { calls.emplace_back(store->head().position, tally.seen.back()); });
+  REQUIRE(p.start().is_ok());
+  REQUIRE(p.run(call("OpenTally", {{"id", "t1"}})).is_ok());  // 1
+  REQUIRE(p.run(call("OpenTally", {{"id", "t2"}})).is_ok());  // 2
+  CHECK(calls.empty());
+  REQUIRE(p.run(call("OpenTally", {{"id", "t3"}})).is_ok());                                              // 3: passes 3
+  REQUIRE(p.run(call("AddToTally", {{"id", "t1"}, {"n", 11}})).status().code() == Code::rule_violation);  // nothing
+  REQUIRE(p.run(call("OpenTally", {{"id", "t4"}})).is_ok());                                              // 4
+  REQUIRE(p.run(call("OpenTally", {{"id", "t5"}})).is_ok());                                              // 5
+  REQUIRE(calls == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{3, 3}});
+  REQUIRE(p.run(call("OpenTally", {{"id", "t6"}})).is_ok());  // 6: passes 6
+  CHECK(calls == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{3, 3}, {6, 6}});
+  // A failed commit: the module may hold events the log does not; no capture then or after.
+  fs->fail_next_sync();
+  std::vector<processor::CommandCall> batch;
+  for (int i = 7; i <= 9; ++i) batch.push_back(call("OpenTally", {{"id", "t" + std::to_string(i)}}));
+  run_all(p, std::move(batch));
+  CHECK(p.stats().failed);
+  CHECK(calls.size() == 2);
+}

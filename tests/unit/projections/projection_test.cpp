@@ -118,6 +118,8 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
     REQUIRE(final_score_of(*c).is_object() == a.final_score.has_value());
     if (a.final_score) {
       // The figures the ranking sorts by, and the recorded data the case file shows.
+      REQUIRE(c->final_half_points.denominator != 0);
+      REQUIRE(c->relevance_half_points.denominator != 0);
       CHECK(c->final_half_points.numerator * a.final_score->denominator ==
             a.final_score->numerator * c->final_half_points.denominator);
       CHECK(c->relevance_half_points.numerator * a.relevance.denominator ==
