@@ -393,7 +393,9 @@ Result<PackResult> write_pack(const store::EventStore& store, const projections:
     const auto state = personal_data_state(s.subject, options.keys);
     (state == "sealed" ? r.sealed : state == "erased" ? r.erased : r.unknown) += 1;
   }
-  for (auto& table : model_tables(*model)) {
+  auto tables = model_tables(*model);
+  if (!tables) return tables.status();
+  for (auto& table : *tables) {
     if (auto st = write_whole(dir, table.name, table.bytes, table.description, table.rows, r); !st) return st;
   }
   auto personal = personal_data_table(sealed, options.keys);
@@ -413,8 +415,10 @@ Result<PackResult> write_pack(const store::EventStore& store, const projections:
   ctx.sealed = r.sealed;
   ctx.erased = r.erased;
   ctx.unknown = r.unknown;
+  auto report = report_html(*model, ctx);
+  if (!report) return report.status();
   if (auto st =
-          write_whole(dir, "report.html", report_html(*model, ctx),
+          write_whole(dir, "report.html", *report,
                       "the printable report: programme state and every application's decision trail", std::nullopt, r);
       !st) {
     return st;

@@ -175,7 +175,7 @@ void programme_state(std::string& h, const projections::Model& model) {
   h += "</tbody></table>\n";
 }
 
-void decision_trail(std::string& h, const projections::Model& model) {
+Status decision_trail(std::string& h, const projections::Model& model) {
   h += "<h2 id=\"trail\">Piste des décisions (decision trail)</h2>\n<p class=\"small\">Pour chaque candidature, ses "
        "décisions dans l'ordre du registre : qui, quand (UTC, puis heure légale du Maroc, Africa/Casablanca), "
        "pourquoi, sous quelle version des règles, à quelle position du journal et avec quelle empreinte SHA-256. "
@@ -208,8 +208,10 @@ void decision_trail(std::string& h, const projections::Model& model) {
          "<th>Quand (when: UTC, local)</th><th>Qui (who)</th><th>Pourquoi (why)</th><th>Règles (rules)</th>"
          "<th>Empreinte (hash)</th></tr></thead><tbody>\n";
     int n = 0;
+    auto data = model.case_data(c);
+    if (!data) return data.status();
     for (const auto& d : c.decisions) {
-      const auto detail = decision_detail(d);
+      const auto detail = decision_detail(d, data->at(d.position));
       h += "<tr><td class=\"n\">" + std::to_string(++n) + "</td><td class=\"n\">" + std::to_string(d.position) +
            "</td><td>" + e(d.decision.view()) + "<br><span class=\"small\">" + e(d.type.view()) + "</span></td><td>" +
            when(d.recorded_at) + "</td><td>" + e(d.actor_id.view()) + "<br><span class=\"small\">" +
@@ -223,11 +225,12 @@ void decision_trail(std::string& h, const projections::Model& model) {
     }
     h += "</tbody></table></section>\n";
   }
+  return Status::ok();
 }
 
 }  // namespace
 
-std::string report_html(const projections::Model& model, const ReportContext& ctx) {
+Result<std::string> report_html(const projections::Model& model, const ReportContext& ctx) {
   std::string h;
   h.reserve(1 << 20);
   h += "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -262,7 +265,7 @@ std::string report_html(const projections::Model& model, const ReportContext& ct
        e(ctx.last_hash) + " events.jsonl</code></dd>";
   h += "</dl>\n";
   programme_state(h, model);
-  decision_trail(h, model);
+  if (auto st = decision_trail(h, model); !st) return st;
   h += "<footer class=\"eu\">" + eu_emblem_svg(32) + eu_line + "</footer>\n</body>\n</html>\n";
   return h;
 }

@@ -14,6 +14,17 @@ namespace json = boost::json;
 
 namespace {
 
+// The log could not give a case's data (Model::case_data): the tables are not written.
+struct Unreadable {
+  Status status;
+};
+
+projections::CaseData data_of(const projections::Model& model, const projections::CaseFile& c) {
+  auto data = model.case_data(c);
+  if (!data) throw Unreadable{data.status()};
+  return std::move(*data);
+}
+
 std::int64_t integer(const json::value& v, std::string_view key, std::int64_t fallback = 0) {
   if (!v.is_object()) return fallback;
   const auto* x = v.get_object().if_contains(key);
@@ -66,8 +77,10 @@ void append(std::vector<std::string>& row, std::vector<std::string> more) {
 std::vector<std::string> criteria_of(const projections::Model& model) {
   std::vector<std::string> out;
   for (const auto& [id, c] : model.cases()) {
+    if (std::none_of(c->evaluators.begin(), c->evaluators.end(), [](const auto& w) { return w.scored; })) continue;
+    const auto data = data_of(model, *c);
     for (const auto& w : c->evaluators) {
-      const auto scores = projections::scores_of(*c, w);
+      const auto scores = projections::scores_of(*c, w, data);
       if (!scores.is_object()) continue;
       for (const auto& [k, v] : scores.get_object()) {
         if (std::find(out.begin(), out.end(), std::string(k)) == out.end()) out.emplace_back(k);
@@ -111,7 +124,8 @@ CsvFile applications(const projections::Model& model) {
   for (const auto& [id, ptr] : model.cases()) {
     const auto& c = *ptr;
     const auto* org = organisation_of(model, c);
-    const auto final_score = projections::final_score_of(c);
+    const auto final_score =
+        c.final_score_position ? projections::final_score_of(c, data_of(model, c)) : boost::json::value();
     int scores = 0;
     for (const auto& e : c.evaluators) scores += e.round == c.round && e.scored ? 1 : 0;
     std::string last_decision;
@@ -157,6 +171,7 @@ CsvFile evaluations(const projections::Model& model) {
   CsvWriter w(header);
   for (const auto& [id, ptr] : model.cases()) {
     const auto& c = *ptr;
+    const auto data = c.evaluators.empty() ? projections::CaseData() : data_of(model, c);
     for (const auto& e : c.evaluators) {
       std::vector<std::string> row = {c.application_id,
                                       c.region,
@@ -167,7 +182,7 @@ CsvFile evaluations(const projections::Model& model) {
                                       e.statement,
                                       num_or_empty(e.declared_position),
                                       flag(e.scored)};
-      const auto scores = projections::scores_of(c, e);
+      const auto scores = projections::scores_of(c, e, data);
       for (const auto& k : criteria) {
         const auto& s = at(scores, k);
         row.push_back(s.is_object() ? num(integer(s, "half_points")) : std::string());
@@ -194,6 +209,8 @@ CsvFile decisions(const projections::Model& model) {
                "rests_on_positions"});
   for (const auto& [id, ptr] : model.cases()) {
     const auto& c = *ptr;
+    if (c.decisions.empty()) continue;
+    const auto data = data_of(model, c);
     int sequence = 0;
     for (const auto& d : c.decisions) {
       std::string rests;
@@ -203,7 +220,8 @@ CsvFile decisions(const projections::Model& model) {
       }
       w.row({c.application_id, c.region, num(++sequence), num(static_cast<std::int64_t>(d.position)), d.hash.hex(),
              d.type, d.decision, num(d.round), d.recorded_at, projections::local_time(d.recorded_at), d.actor_id,
-             d.actor_role, d.evaluator_id, d.rationale, decision_detail(d), d.rules_version, rests});
+             d.actor_role, d.evaluator_id, d.rationale, decision_detail(d, data.at(d.position)), d.rules_version,
+             rests});
     }
   }
   return {"decisions.csv",
@@ -275,8 +293,7 @@ std::string points_fr(std::int64_t numerator, std::int64_t denominator) {
   return (negative ? "-" : "") + std::to_string(hundredths / 100) + "," + frac;
 }
 
-std::string decision_detail(const projections::DecisionRecord& d) {
-  const auto data = d.data.parse();
+std::string decision_detail(const projections::DecisionRecord& d, const json::value& data) {
   if (d.decision == "score") return "note totale " + points_fr(integer(data, "total_half_points")) + " points";
   if (d.decision == "consensus") return "consensus " + points_fr(integer(data, "total_half_points")) + " points";
   if (d.decision == "final-score") {
@@ -301,11 +318,15 @@ std::string decision_detail(const projections::DecisionRecord& d) {
   return {};
 }
 
-std::vector<CsvFile> model_tables(const projections::Model& model) {
+Result<std::vector<CsvFile>> model_tables(const projections::Model& model) {
   std::vector<CsvFile> out;
-  out.push_back(applications(model));
-  out.push_back(evaluations(model));
-  out.push_back(decisions(model));
+  try {
+    out.push_back(applications(model));
+    out.push_back(evaluations(model));
+    out.push_back(decisions(model));
+  } catch (const Unreadable& e) {
+    return e.status;
+  }
   out.push_back(organisations(model));
   out.push_back(ranking(model));
   return out;

@@ -28,8 +28,6 @@ struct Event {
   std::string_view actor_id;
   std::string_view actor_role;
   simdjson::dom::object data;  // {} when the record has none
-  bool has_data = false;
-  std::string_view data_text;  // the data as recorded (compact JSON); empty if not found
 
   // Parses a record's hashed bytes: copies them into `buffer` (with the padding simdjson reads
   // past the end) and parses them into `document` with `parser`'s working memory. data_loss when

@@ -26,6 +26,7 @@
 #include <cereal/types/vector.hpp>
 
 #include "event.h"
+#include "sijill/store/event_store.h"
 #include "sijill/store/record.h"
 #include "sijill/util/versioned_bytes.h"
 
@@ -35,15 +36,14 @@ namespace sijill::projections {
 // the serialised members.
 BOOST_DESCRIBE_STRUCT(EventLink, (), (position, type, hash))
 BOOST_DESCRIBE_STRUCT(Document, (), (kind, name, sha256, size))
-BOOST_DESCRIBE_STRUCT(Part, (),
-                      (part, position, hash, received_at, late, effective, documents, missing_documents, data))
+BOOST_DESCRIBE_STRUCT(Part, (), (part, position, hash, received_at, late, effective, documents, missing_documents))
 BOOST_DESCRIBE_STRUCT(EvaluatorWork, (),
                       (evaluator_id, round, assigned_position, declaration, statement, declared_position, scored,
                        total_half_points, scored_position))
 BOOST_DESCRIBE_STRUCT(Points, (), (numerator, denominator))
 BOOST_DESCRIBE_STRUCT(DecisionRecord, (),
                       (position, hash, type, decision, recorded_at, actor_id, actor_role, rationale, rules_version,
-                       evaluator_id, round, rests_on, data))
+                       evaluator_id, round, rests_on))
 BOOST_DESCRIBE_STRUCT(CaseFile, (),
                       (application_id, call_id, organisation_id, registration_number, region, place_region, stage,
                        round, late, late_accepted, complete_at, parts, attachments, eligibility_position, eligible,
@@ -57,14 +57,8 @@ BOOST_DESCRIBE_STRUCT(OrganisationView, (),
                       (organisation_id, legal_name, legal_form, registration_number, region, province, domains))
 BOOST_DESCRIBE_STRUCT(ActivityItem, (), (position, type, stream, recorded_at, actor_id, actor_role, region))
 
-template <class Archive>
-void serialize(Archive& archive, JsonText& t) {
-  archive(t.text);
-}
-
 // The checkpoints' binary form (cereal's portable binary archive): every described struct
-// member by member, in the order above. JSON values are written as tagged values (below),
-// JsonText as its text.
+// member by member, in the order above. JSON values are written as tagged values (below).
 template <class Archive, class T, std::enable_if_t<boost::describe::has_describe_members<T>::value, int> = 0>
 void serialize(Archive& archive, T& t) {
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
@@ -251,10 +245,6 @@ template <class Archive>
 void serialize(Archive& archive, Digest& d) {
   archive(cereal::binary_data(d.bytes.data(), d.bytes.size()));
 }
-
-json::value JsonText::parse() const { return text.empty() ? json::value() : json::parse(text); }
-
-void tag_invoke(const json::value_from_tag&, json::value& out, const JsonText& in) { out = in.parse(); }
 
 // --- Activity feeds -----------------------------------------------------------------------
 
@@ -524,33 +514,11 @@ Object empty_object() {
 
 }  // namespace
 
-namespace {
-
-// Where the data's text is in a record's bytes. Records are written with their members in a
-// fixed order (docs/chain-format.md): the data object, then the previous hash last. No member
-// before `data` is named so or holds an object that could be (`actor` holds `id` and `role`),
-// and a string cannot hold `","data":` unescaped, so the first `,"data":` is the member.
-std::string_view data_text_of(std::string_view bytes) {
-  constexpr std::string_view kData = ",\"data\":";
-  constexpr std::string_view kTail = ",\"prev_hash\":\"";
-  constexpr std::size_t kTailSize = 14 + 64 + 2;  // ,"prev_hash":"<64 hex>"}
-  if (bytes.size() < kTailSize) return {};
-  const auto end = bytes.size() - kTailSize;
-  if (bytes.substr(end, kTail.size()) != kTail) return {};
-  const auto at = bytes.find(kData);
-  if (at == std::string_view::npos || at + kData.size() >= end) return {};
-  auto text = bytes.substr(at + kData.size(), end - at - kData.size());
-  return text.front() == '{' && text.back() == '}' ? text : std::string_view();
-}
-
-}  // namespace
-
 Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
                            simdjson::dom::parser& parser, simdjson::dom::document& document, std::string& buffer) {
   if (buffer.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
     buffer.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
   std::copy(bytes.begin(), bytes.end(), buffer.begin());
-  const std::string_view copy(buffer.data(), bytes.size());
   Object o;
   if (parser.parse_into_document(document, buffer.data(), bytes.size(), false).get_object().get(o)) {
     return Status::data_loss("record " + std::to_string(position) + " is not JSON");
@@ -566,12 +534,7 @@ Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std:
     e.actor_id = view(actor, "id");
     e.actor_role = view(actor, "role");
   }
-  if (o["data"].get(e.data)) {
-    e.data = empty_object();
-  } else {
-    e.has_data = true;
-    e.data_text = data_text_of(copy);
-  }
+  if (o["data"].get(e.data)) e.data = empty_object();
   e.tape_ = document.tape.get();
   e.tape_words_ = static_cast<std::size_t>(document.tape[0] & simdjson::internal::JSON_VALUE_MASK) + 1;
   e.strings_ = document.string_buf.get();
@@ -585,7 +548,6 @@ void Event::prefetch() const {
   for (std::size_t at = 0; at < tape_words_ * sizeof(std::uint64_t); at += kLine) __builtin_prefetch(tape + at);
   const auto* strings = reinterpret_cast<const char*>(strings_);
   for (std::size_t at = 0; at < strings_bytes_; at += kLine) __builtin_prefetch(strings + at);
-  for (std::size_t at = 0; at < data_text.size(); at += kLine) __builtin_prefetch(data_text.data() + at);
 }
 
 // --- Applying events ----------------------------------------------------------------------
@@ -596,13 +558,6 @@ EventLink link(const Part& p) {
   static const Name dossier("DossierReceived"), form("FormReceived");
   return {p.position, p.part == "dossier" ? dossier : form, p.hash};
 }
-// An event's data as recorded: the record's own text, else (a record whose members are not in
-// the documented order) the data serialised again; null when the record has none.
-JsonText data_of(const Event& e) {
-  if (!e.data_text.empty()) return {std::string(e.data_text)};
-  return {e.has_data ? simdjson::minify(e.data) : std::string()};
-}
-
 EventLink link_of(const CaseFile& c, std::uint64_t position) {
   // The case's events are in position order.
   auto it = std::lower_bound(c.events.begin(), c.events.end(), position,
@@ -740,7 +695,8 @@ std::shared_ptr<const Model::Feeds> Model::no_feeds() {
 }
 
 Model::Model(const Model& other)
-    : position_(other.position_),
+    : log_(other.log_),
+      position_(other.position_),
       hash_(other.hash_),
       recorded_at_(other.recorded_at_),
       calls_(other.calls_),
@@ -754,7 +710,8 @@ Model& Model::operator=(const Model& other) {
 }
 
 Model::Model(Model&& other) noexcept
-    : position_(other.position_),
+    : log_(other.log_),
+      position_(other.position_),
       hash_(other.hash_),
       recorded_at_(std::move(other.recorded_at_)),
       calls_(std::move(other.calls_)),
@@ -768,6 +725,7 @@ Model::Model(Model&& other) noexcept
 
 Model& Model::operator=(Model&& other) noexcept {
   if (this == &other) return *this;
+  log_ = other.log_;
   position_ = other.position_;
   hash_ = other.hash_;
   recorded_at_ = std::move(other.recorded_at_);
@@ -808,33 +766,68 @@ json::object standing(const DecisionRecord& d, json::object leading) {
 
 }  // namespace
 
-json::value eligibility_of(const CaseFile& c) {
-  const auto* d = c.decision_at(c.eligibility_position);
-  if (!d) return nullptr;
-  return standing(*d, {{"eligible", c.eligible}, {"criteria", member_of(d->data.parse(), "criteria")}});
+const json::value& CaseData::at(std::uint64_t position) const {
+  static const json::value none;
+  auto it = std::lower_bound(data_.begin(), data_.end(), position,
+                             [](const auto& d, std::uint64_t p) { return d.first < p; });
+  return it != data_.end() && it->first == position ? it->second : none;
 }
 
-json::value consensus_of(const CaseFile& c) {
+Result<CaseData> Model::case_data(const CaseFile& c) const {
+  if (!log_) return Status::internal("the read model has no log to read the case's data from");
+  // The case lists every event of its stream up to position(), in order: its first
+  // c.events.size() versions.
+  auto records = log_->read_stream("application/" + c.application_id, 1, c.events.size());
+  if (!records) return records.status();
+  if (records->size() != c.events.size()) {
+    return Status::data_loss("the log holds " + std::to_string(records->size()) + " events of application " +
+                             c.application_id + ", the read model " + std::to_string(c.events.size()));
+  }
+  CaseData out;
+  out.data_.reserve(records->size());
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const auto& r = (*records)[i];
+    if (r.position != c.events[i].position || r.hash != c.events[i].hash.bytes) {
+      return Status::data_loss("the event at position " + std::to_string(r.position) + " of application " +
+                               c.application_id + " is not the one the read model lists");
+    }
+    boost::system::error_code ec;
+    auto record = json::parse(r.bytes, ec);
+    if (ec || !record.is_object()) {
+      return Status::data_loss("record " + std::to_string(r.position) + " is not JSON");
+    }
+    out.data_.emplace_back(r.position, member_of(record, "data"));
+  }
+  return out;
+}
+
+json::value eligibility_of(const CaseFile& c, const CaseData& data) {
+  const auto* d = c.decision_at(c.eligibility_position);
+  if (!d) return nullptr;
+  return standing(*d, {{"eligible", c.eligible}, {"criteria", member_of(data.at(d->position), "criteria")}});
+}
+
+json::value consensus_of(const CaseFile& c, const CaseData& data) {
   const auto* d = c.decision_at(c.consensus_position);
   if (!d) return nullptr;
-  const auto total = member_of(d->data.parse(), "total_half_points");
+  const auto total = member_of(data.at(d->position), "total_half_points");
   return standing(*d, {{"total_half_points", total.is_int64() || total.is_uint64() ? total : json::value(0)}});
 }
 
-json::value final_score_of(const CaseFile& c) {
+json::value final_score_of(const CaseFile& c, const CaseData& data) {
   const auto* d = c.decision_at(c.final_score_position);
   if (!d) return nullptr;
-  auto data = d->data.parse();
-  if (auto* o = data.if_object()) o->insert_or_assign("position", static_cast<std::int64_t>(d->position));
-  return data;
+  auto out = data.at(d->position);
+  if (auto* o = out.if_object()) o->insert_or_assign("position", static_cast<std::int64_t>(d->position));
+  return out;
 }
 
-json::value scores_of(const CaseFile& c, const EvaluatorWork& w) {
+json::value scores_of(const CaseFile& c, const EvaluatorWork& w, const CaseData& data) {
   const auto* d = w.scored ? c.decision_at(w.scored_position) : nullptr;
-  return d ? member_of(d->data.parse(), "scores") : json::value();
+  return d ? member_of(data.at(d->position), "scores") : json::value();
 }
 
-json::value answers_of(const Part& p) { return member_of(p.data.parse(), "answers"); }
+json::value answers_of(const Part& p, const CaseData& data) { return member_of(data.at(p.position), "answers"); }
 
 CaseFile& Model::mutable_case(std::string_view application_id) {
   // The index's keys are views of the map's own keys, which do not move while their node lives
@@ -980,7 +973,7 @@ void Model::apply(const Event& e) {
     auto it = calls_.find(c.call_id);
     return it == calls_.end() ? nullptr : &it->second;
   };
-  // At most one decision per event, which keeps the event's data.
+  // At most one decision per event.
   auto decide = [&](Name decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
     DecisionRecord& r = c.decisions.emplace_back();
     r.position = e.position;
@@ -997,7 +990,6 @@ void Model::apply(const Event& e) {
     }
     r.round = c.round;
     r.rests_on = std::move(rests_on);
-    r.data = data_of(e);
     return r;
   };
 
@@ -1020,8 +1012,6 @@ void Model::apply(const Event& e) {
       if (dossier) {
         p.documents = f.documents(F::documents);
         p.missing_documents = f.strings(F::missing_documents);
-      } else {
-        p.data = data_of(e);
       }
       mark_effective(c);
       break;

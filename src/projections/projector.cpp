@@ -86,6 +86,7 @@ Status replay_on_one_thread(const store::EventStore& store, Model& model, std::u
 // document of its batch), while the calling thread applies the events in order.
 Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
                    const std::function<void(std::uint64_t)>& progress) {
+  model.set_log(&store);
   if (to == 0) to = store.head().position;
   const auto from = model.position();
   if (to <= from) return Status::ok();
@@ -334,6 +335,7 @@ Result<Model> read_checkpoint(const store::EventStore& store, const CheckpointFi
   if (!model) return model.status();
   if (model->position() != position || model->hash() != hash)
     return Status::data_loss("its model is of another position");
+  model->set_log(&store);
   return model;
 }
 
@@ -428,7 +430,9 @@ struct Projector::Impl {
 };
 
 Projector::Projector(const store::EventStore& store, ProjectorOptions options)
-    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {
+  impl_->model.set_log(&store);
+}
 
 Projector::~Projector() { stop(); }
 

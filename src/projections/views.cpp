@@ -329,6 +329,8 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   const CaseFile* found = model.case_file(application_id);
   if (!found) return Status::not_found("no application " + std::string(application_id));
   const CaseFile& c = *found;
+  auto data = model.case_data(c);
+  if (!data) return data.status();
   json::object as_of{{"position", model.position()}, {"hash", model.hash()}};
   put_instant(as_of, "recorded_at", model.recorded_at());
   json::object out{{"position", model.position()},
@@ -371,18 +373,17 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       for (const auto& m : p.missing_documents) missing.push_back(json::string(m));
       po["missing_documents"] = std::move(missing);
     } else {
-      po["answers"] = answers_of(p);
+      po["answers"] = answers_of(p, *data);
     }
     parts.push_back(std::move(po));
   }
   out["parts"] = std::move(parts);
   json::array attachments;
   for (const auto& d : c.attachments) {
-    attachments.push_back(
-        json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+    attachments.push_back(json::object{{"kind", d.kind}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
   }
   out["attachments"] = std::move(attachments);
-  out["eligibility"] = eligibility_of(c);
+  out["eligibility"] = eligibility_of(c, *data);
 
   json::array evaluators;
   for (const auto& w : c.evaluators) {
@@ -395,7 +396,7 @@ Result<json::object> case_file(const Model& model, std::string_view application_
       wo["scored"] = w.scored;
       if (w.scored) {
         wo["total_half_points"] = w.total_half_points;
-        wo["scores"] = scores_of(c, w);
+        wo["scores"] = scores_of(c, w, *data);
         wo["position"] = w.scored_position;
       }
     }
@@ -403,8 +404,8 @@ Result<json::object> case_file(const Model& model, std::string_view application_
   }
   out["evaluators"] = std::move(evaluators);
   const bool see_results = !viewer.evaluator || has_scored(c, viewer.id);
-  out["consensus"] = see_results ? consensus_of(c) : json::value();
-  auto final_score = final_score_of(c);
+  out["consensus"] = see_results ? consensus_of(c, *data) : json::value();
+  auto final_score = final_score_of(c, *data);
   if (see_results && final_score.is_object()) {
     json::object& fs = final_score.get_object();
     fs["final_points"] = points_text(fraction(fs["final_half_points"]));
@@ -444,6 +445,8 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
   const CaseFile* found = model.case_file(application_id);
   if (!found) return Status::not_found("no application " + std::string(application_id));
   const CaseFile& c = *found;
+  auto data = model.case_data(c);
+  if (!data) return data.status();
   const bool see_results = !viewer.evaluator || has_scored(c, viewer.id);
   json::array decisions;
   for (const auto& d : c.decisions) {
@@ -458,7 +461,7 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
     o["rules_version"] = d.rules_version.view();
     o["round"] = d.round;
     o["rests_on"] = links_json(d.rests_on);
-    o["data"] = d.data.parse();
+    o["data"] = data->at(d.position);
     decisions.push_back(std::move(o));
   }
   json::array parts;

@@ -31,6 +31,6 @@ struct ReportContext {
   std::size_t unknown = 0;  // and of unknown state (no key file)
 };
 
-std::string report_html(const projections::Model& model, const ReportContext& context);
+Result<std::string> report_html(const projections::Model& model, const ReportContext& context);
 
 }  // namespace sijill::evidence

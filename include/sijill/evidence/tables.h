@@ -30,8 +30,9 @@ struct CsvFile {
 // scores and latest decision), evaluations.csv (one row per evaluator per round, each
 // criterion's half points and justification), decisions.csv (one row per decision, with its
 // position, hash, actor, rationale and rules version), organisations.csv, ranking.csv (per
-// call and target region, best first).
-std::vector<CsvFile> model_tables(const projections::Model& model);
+// call and target region, best first). The decisions' data is read from the model's log
+// (Model::case_data), whose failure is returned.
+Result<std::vector<CsvFile>> model_tables(const projections::Model& model);
 
 // A sealed value found in an event: the subject whose key seals it and where it sits.
 struct SealedValue {
@@ -62,7 +63,8 @@ CsvFile personal_data_table(const std::vector<SealedValue>& sealed, const store:
 std::string points_fr(std::int64_t half_points_numerator, std::int64_t denominator = 1);
 
 // A line of detail on a decision for readers (the total of a score, the rank of a selection,
-// the deadline of a notification), in French; empty when the rationale says it all.
-std::string decision_detail(const projections::DecisionRecord& decision);
+// the deadline of a notification), in French; empty when the rationale says it all. `data` is
+// the decision's event data as recorded (CaseData::at).
+std::string decision_detail(const projections::DecisionRecord& decision, const boost::json::value& data);
 
 }  // namespace sijill::evidence

@@ -32,21 +32,15 @@
 
 #include "sijill/util/status.h"
 
+namespace sijill::store {
+class EventStore;
+}
+
 namespace sijill::projections {
 
 // Bumped whenever apply() or the serialised shape changes: checkpoints of another version are
 // discarded and the model is rebuilt from the log.
-inline constexpr int kModelVersion = 7;
-
-// A JSON value kept as its compact text: what the model keeps of an event's data only to show
-// it (a decision's data). Cheaper to keep, copy and checkpoint than a parsed value; parsed when
-// a view shows it. Converts to a boost::json::value (value_from).
-struct JsonText {
-  std::string text;  // empty: null
-  boost::json::value parse() const;
-  friend bool operator==(const JsonText&, const JsonText&) = default;
-};
-void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const JsonText& in);
+inline constexpr int kModelVersion = 8;
 
 // A committed event as the projection reads it: parsed with simdjson, its fields views into
 // the parsed document (event.h, internal to the projections).
@@ -113,7 +107,7 @@ struct Part {
   bool effective = false;  // the part of its kind that counts (the latest on time, else the latest)
   std::vector<Document> documents;
   std::vector<std::string> missing_documents;
-  JsonText data;  // a form's data as recorded, whose `answers` the case file shows (null for a dossier)
+  // A form's answers stay in the log, where the case file reads them (CaseData).
 };
 
 // One evaluator's work on one application in one round.
@@ -143,7 +137,7 @@ struct DecisionRecord {
   std::string evaluator_id;  // for the acts of one evaluator (scores), else empty
   int round = 1;
   std::vector<EventLink> rests_on;
-  JsonText data;  // the event's data
+  // The event's data stays in the log, where the views read it (CaseData).
 };
 
 // An exact number of half points, as the AMI's rules record it ({numerator, denominator}).
@@ -194,12 +188,29 @@ struct CaseFile {
   const DecisionRecord* decision_at(std::uint64_t position) const;
 };
 
-// What a case file shows of its decisions' data, parsed from it (null when there is none).
-boost::json::value eligibility_of(const CaseFile& c);  // {eligible, criteria, rationale, position, round}
-boost::json::value consensus_of(const CaseFile& c);    // {total_half_points, rationale, position, round}
-boost::json::value final_score_of(const CaseFile& c);  // the ScoreFinalised data, plus its position
-boost::json::value scores_of(const CaseFile& c, const EvaluatorWork& w);  // per criterion: {half_points, justification}
-boost::json::value answers_of(const Part& p);                             // a form's answers
+// The data of an application's events as recorded, read from the log when a view needs it: the
+// model keeps where each decision and each form is, and the figures its lists count and sort by,
+// not the data itself, which the log already holds exactly as it was hashed (Model::case_data).
+class CaseData {
+ public:
+  // The data of the case's event at `position`; null when it is not one of the case's events.
+  const boost::json::value& at(std::uint64_t position) const;
+
+ private:
+  friend class Model;
+  std::vector<std::pair<std::uint64_t, boost::json::value>> data_;  // in position order
+};
+
+// What a case file shows of its decisions' data (null when there is none).
+boost::json::value eligibility_of(const CaseFile& c,
+                                  const CaseData& data);  // {eligible, criteria, rationale, position, round}
+boost::json::value consensus_of(const CaseFile& c,
+                                const CaseData& data);  // {total_half_points, rationale, position, round}
+boost::json::value final_score_of(const CaseFile& c,
+                                  const CaseData& data);  // the ScoreFinalised data, plus its position
+// Per criterion: {half_points, justification}.
+boost::json::value scores_of(const CaseFile& c, const EvaluatorWork& w, const CaseData& data);
+boost::json::value answers_of(const Part& p, const CaseData& data);  // a form's answers
 
 struct SelectionRef {
   std::uint64_t position = 0;
@@ -282,6 +293,14 @@ class Model {
   // Applies the next event (its position is position() + 1).
   void apply(const Event& event);
 
+  // The log the model was built from (replay_into and the projector set it), where case_data()
+  // reads. It must outlive the model and every copy of it.
+  void set_log(const store::EventStore* log) { log_ = log; }
+  // The recorded data of a case's events, at most up to position(): one read of its stream.
+  // internal without a log (a bug); data_loss when the log does not hold the events the
+  // model lists for the case.
+  Result<CaseData> case_data(const CaseFile& c) const;
+
   std::uint64_t position() const { return position_; }
   std::string hash() const { return hash_.hex(); }  // hex; empty at position 0
   const std::string& recorded_at() const { return recorded_at_; }
@@ -318,6 +337,7 @@ class Model {
   Feeds& mutable_feeds();
   void record_activity(const Event& event, Name type, Name region);
 
+  const store::EventStore* log_ = nullptr;
   std::uint64_t position_ = 0;
   Digest hash_;
   std::string recorded_at_;

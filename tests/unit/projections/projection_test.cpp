@@ -108,6 +108,8 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
     INFO(id);
     const auto* c = model.case_file(id);
     REQUIRE(c != nullptr);
+    const auto data = model.case_data(*c);
+    REQUIRE(data.is_ok());
     CHECK(c->stage == domain::ami::to_string(a.stage));
     CHECK(c->region == a.region);
     CHECK(c->late == a.late);
@@ -115,7 +117,7 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
     CHECK(c->round == a.round);
     CHECK(c->rank == a.rank.value_or(0));
     REQUIRE((c->final_score_position != 0) == a.final_score.has_value());
-    REQUIRE(final_score_of(*c).is_object() == a.final_score.has_value());
+    REQUIRE(final_score_of(*c, *data).is_object() == a.final_score.has_value());
     if (a.final_score) {
       // The figures the ranking sorts by, and the recorded data the case file shows.
       REQUIRE(c->final_half_points.denominator != 0);
@@ -124,16 +126,16 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
             a.final_score->numerator * c->final_half_points.denominator);
       CHECK(c->relevance_half_points.numerator * a.relevance.denominator ==
             a.relevance.numerator * c->relevance_half_points.denominator);
-      const auto recorded = final_score_of(*c);
+      const auto recorded = final_score_of(*c, *data);
       CHECK(recorded.at("final_half_points").at("numerator").to_number<std::int64_t>() ==
             c->final_half_points.numerator);
       CHECK(recorded.at("final_half_points").at("denominator").to_number<std::int64_t>() ==
             c->final_half_points.denominator);
       CHECK(recorded.at("position").to_number<std::uint64_t>() == c->final_score_position);
     }
-    CHECK(consensus_of(*c).is_object() == a.consensus_half_points.has_value());
+    CHECK(consensus_of(*c, *data).is_object() == a.consensus_half_points.has_value());
     if (a.consensus_half_points) {
-      CHECK(consensus_of(*c).at("total_half_points").to_number<int>() == *a.consensus_half_points);
+      CHECK(consensus_of(*c, *data).at("total_half_points").to_number<int>() == *a.consensus_half_points);
     }
   }
 
@@ -173,8 +175,8 @@ TEST_CASE_METHOD(ReplayedDemo, "the read model says what the domain's state says
 }
 
 TEST_CASE_METHOD(ReplayedDemo,
-                 "a decision keeps its event's data and hash as recorded, and the feeds keep the latest events newest "
-                 "first") {
+                 "a decision keeps its event's hash, its case reads its data from the log as recorded, and the feeds "
+                 "keep the latest events newest first") {
   auto records = s.store->read_log(0, std::numeric_limits<std::size_t>::max());
   REQUIRE(records.is_ok());
 
@@ -192,9 +194,11 @@ TEST_CASE_METHOD(ReplayedDemo,
   }
   std::size_t decisions = 0;
   for (const auto& [id, c] : model.cases()) {
+    const auto data = model.case_data(*c);
+    REQUIRE(data.is_ok());
     for (const auto& d : c->decisions) {
       INFO(id << " " << d.position << " " << d.type.str());
-      REQUIRE(d.data.text == recorded.at(d.position).first);
+      REQUIRE(json::serialize(data->at(d.position)) == recorded.at(d.position).first);
       REQUIRE(d.hash.hex() == recorded.at(d.position).second);
       ++decisions;
     }
@@ -213,6 +217,33 @@ TEST_CASE_METHOD(ReplayedDemo,
   REQUIRE(back.is_ok());
   REQUIRE(bytes(*back) == bytes(model));
   REQUIRE(back->activity("")[0].position == feed[0].position);
+}
+
+TEST_CASE_METHOD(ReplayedDemo,
+                 "a case's data is read from the model's own log, and a log that lacks its events is named") {
+  const auto& [id, c] = *model.cases().begin();
+  REQUIRE(model.case_data(*c).is_ok());
+
+  // A model read back from a checkpoint has no log until the projector gives it one.
+  std::ostringstream out;
+  model.write_binary(out);
+  auto back = projections::Model::read_binary(out.str());
+  REQUIRE(back.is_ok());
+  CHECK(back->case_data(*c).status().code() == Code::internal);
+
+  // Given a log that does not hold the case's events (another data folder), the read fails,
+  // naming the application, rather than show another log's data.
+  testing::TempDir other_dir;
+  StoryStore other{other_dir.path()};
+  back->set_log(other.store.get());
+  const auto wrong = back->case_data(*c);
+  REQUIRE(wrong.status().code() == Code::data_loss);
+  CHECK(wrong.status().message().find(id) != std::string::npos);
+  auto view = projections::case_file(*back, id, {});
+  CHECK(view.status().code() == Code::data_loss);
+
+  back->set_log(s.store.get());
+  CHECK(projections::case_file(*back, id, {}).is_ok());
 }
 
 TEST_CASE("a name is interned: equal texts, from any thread, give the same name") {
