@@ -20,6 +20,7 @@
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
 #include <boost/mp11/algorithm.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
@@ -718,8 +719,9 @@ Model::Model(Model&& other) noexcept
       organisations_(std::move(other.organisations_)),
       cases_(std::move(other.cases_)),
       activity_(std::move(other.activity_)) {
-  other.case_index_.clear();
+  other.case_index_.reset();
   other.last_case_.reset();
+  other.last_call_ = nullptr;
   other.activity_ = no_feeds();
 }
 
@@ -733,10 +735,12 @@ Model& Model::operator=(Model&& other) noexcept {
   organisations_ = std::move(other.organisations_);
   cases_ = std::move(other.cases_);
   activity_ = std::move(other.activity_);
-  case_index_.clear();
-  other.case_index_.clear();
+  case_index_.reset();
+  other.case_index_.reset();
   last_case_.reset();
   other.last_case_.reset();
+  last_call_ = nullptr;
+  other.last_call_ = nullptr;
   other.activity_ = no_feeds();
   return *this;
 }
@@ -829,18 +833,27 @@ json::value scores_of(const CaseFile& c, const EvaluatorWork& w, const CaseData&
 
 json::value answers_of(const Part& p, const CaseData& data) { return member_of(data.at(p.position), "answers"); }
 
+// An open-addressing table (one probe of its metadata, then the slot, in most lookups): its keys
+// are views of cases_'s own keys, which do not move while their node lives (case files are never
+// removed).
+struct Model::CaseIndex {
+  boost::unordered_flat_map<std::string_view, Cases::iterator> map;
+};
+
+void Model::CaseIndexDeleter::operator()(CaseIndex* index) const { delete index; }
+
 CaseFile& Model::mutable_case(std::string_view application_id) {
-  // The index's keys are views of the map's own keys, which do not move while their node lives
-  // (case files are never removed).
-  if (case_index_.size() != cases_.size()) {
-    case_index_.clear();
-    case_index_.reserve(cases_.size());
-    for (auto it = cases_.begin(); it != cases_.end(); ++it) case_index_.emplace(it->first, it);
+  if (!case_index_) case_index_.reset(new CaseIndex);
+  auto& index = case_index_->map;
+  if (index.size() != cases_.size()) {
+    index.clear();
+    index.reserve(cases_.size());
+    for (auto it = cases_.begin(); it != cases_.end(); ++it) index.emplace(it->first, it);
   }
   Cases::iterator it;
   if (last_case_ && (*last_case_)->first == application_id) {
     it = *last_case_;  // an application's events often come together
-  } else if (auto found = case_index_.find(application_id); found != case_index_.end()) {
+  } else if (auto found = index.find(application_id); found != index.end()) {
     it = found->second;
   } else {
     auto fresh = std::make_shared<CaseFile>();
@@ -848,7 +861,7 @@ CaseFile& Model::mutable_case(std::string_view application_id) {
     fresh->events.reserve(16);  // about as many as an application gathers
     fresh->parts.reserve(2);    // a dossier and a form
     it = cases_.emplace(std::string(application_id), std::move(fresh)).first;
-    case_index_.emplace(it->first, it);
+    index.emplace(it->first, it);
     last_case_ = it;
     return const_cast<CaseFile&>(*it->second);
   }
@@ -860,6 +873,14 @@ CaseFile& Model::mutable_case(std::string_view application_id) {
   }
   // Created non-const above; only this model holds it now.
   return const_cast<CaseFile&>(*it->second);
+}
+
+const CallView* Model::call_of(const CaseFile& c) {
+  // A call's cases come together in the log: the call found last is most often the one.
+  if (last_call_ && last_call_->call_id == c.call_id) return last_call_;
+  auto it = calls_.find(c.call_id);
+  last_call_ = it == calls_.end() ? nullptr : &it->second;
+  return last_call_;
 }
 
 Feed& Model::feed_in(Feeds& feeds, Name region) {
@@ -935,6 +956,7 @@ void Model::apply(const Event& e) {
     call.position = e.position;
     auto id = call.call_id;
     calls_[id] = std::move(call);
+    last_call_ = nullptr;
     record_activity(e, type, {});
     return;
   }
@@ -969,10 +991,6 @@ void Model::apply(const Event& e) {
   const std::string_view id = e.stream.substr(kApplication.size());
   CaseFile& c = mutable_case(id);
   c.events.push_back({e.position, type, {e.hash}});
-  auto call = [&]() -> const CallView* {
-    auto it = calls_.find(c.call_id);
-    return it == calls_.end() ? nullptr : &it->second;
-  };
   // At most one decision per event.
   auto decide = [&](Name decision, std::string rationale, std::vector<EventLink> rests_on) -> DecisionRecord& {
     DecisionRecord& r = c.decisions.emplace_back();
@@ -986,7 +1004,7 @@ void Model::apply(const Event& e) {
     r.rationale = std::move(rationale);
     r.rules_version = Name(f.view(F::rules_version));
     if (r.rules_version.empty()) {
-      if (const auto* cv = call()) r.rules_version = Name(cv->rules_version);
+      if (const auto* cv = call_of(c)) r.rules_version = Name(cv->rules_version);
     }
     r.round = c.round;
     r.rests_on = std::move(rests_on);
@@ -1108,7 +1126,7 @@ void Model::apply(const Event& e) {
         if (c.place_region.empty()) c.place_region = c.region;
       }
       std::vector<EventLink> rests_on;
-      if (const auto* cv = call()) {
+      if (const auto* cv = call_of(c)) {
         auto it = cv->selections.find(c.region);
         if (it != cv->selections.end()) rests_on.push_back({it->second.position, "SelectionRecorded", it->second.hash});
       }

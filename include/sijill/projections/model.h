@@ -22,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/json/conversion.hpp>
@@ -334,6 +333,7 @@ class Model {
   static std::shared_ptr<const Feeds> no_feeds();  // one empty list, shared
 
   CaseFile& mutable_case(std::string_view application_id);
+  const CallView* call_of(const CaseFile& c);
   Feeds& mutable_feeds();
   void record_activity(const Event& event, Name type, Name region);
 
@@ -344,9 +344,16 @@ class Model {
   std::map<std::string, CallView> calls_;
   Organisations organisations_;
   Cases cases_;
-  // Hashed lookup into cases_ for apply(): either empty or complete (see mutable_case()).
-  std::unordered_map<std::string_view, Cases::iterator> case_index_;
-  std::optional<Cases::iterator> last_case_;  // the case mutable_case() found last; as the index
+  // Hashed lookup into cases_ for apply() (model.cpp): absent, or complete (see mutable_case()).
+  // Lookups that apply() repeats are remembered: the case and the call it found last. A copy
+  // or a move of the model leaves them behind (they point into its own maps).
+  struct CaseIndex;
+  struct CaseIndexDeleter {
+    void operator()(CaseIndex* index) const;
+  };
+  std::unique_ptr<CaseIndex, CaseIndexDeleter> case_index_;
+  std::optional<Cases::iterator> last_case_;
+  const CallView* last_call_ = nullptr;
   // Shared with the snapshots published since it last changed, and copied on write like the
   // case files.
   std::shared_ptr<const Feeds> activity_ = no_feeds();
