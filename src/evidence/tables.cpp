@@ -90,76 +90,73 @@ std::vector<std::string> criteria_of(const projections::Model& model) {
   return out;
 }
 
-CsvFile applications(const projections::Model& model) {
-  CsvWriter w({"application_id",
-               "call_id",
-               "organisation_id",
-               "legal_name",
-               "registration_number",
-               "region",
-               "stage",
-               "round",
-               "late",
-               "late_accepted",
-               "complete_at",
-               "complete_at_local",
-               "eligible",
-               "scores_submitted",
-               "final_basis",
-               "final_half_points_numerator",
-               "final_half_points_denominator",
-               "final_points",
-               "rank",
-               "of",
-               "place_region",
-               "appeal",
-               "notified_at",
-               "notified_at_local",
-               "appeal_deadline",
-               "appeal_deadline_local",
-               "decisions",
-               "last_decision",
-               "last_decision_position",
-               "last_decision_hash"});
-  for (const auto& [id, ptr] : model.cases()) {
-    const auto& c = *ptr;
-    const auto* org = organisation_of(model, c);
-    const auto final_score =
-        c.final_score_position ? projections::final_score_of(c, data_of(model, c)) : boost::json::value();
-    int scores = 0;
-    for (const auto& e : c.evaluators) scores += e.round == c.round && e.scored ? 1 : 0;
-    std::string last_decision;
-    for (const auto& d : c.decisions) {
-      if (d.position == c.last_decision) last_decision = d.decision;
-    }
-    std::vector<std::string> row = {c.application_id,
-                                    c.call_id,
-                                    c.organisation_id,
-                                    org ? org->legal_name : std::string(),
-                                    c.registration_number,
-                                    c.region,
-                                    c.stage,
-                                    num(c.round),
-                                    flag(c.late),
-                                    flag(c.late_accepted),
-                                    c.complete_at,
-                                    projections::local_time(c.complete_at),
-                                    c.eligibility_position ? flag(c.eligible) : std::string(),
-                                    num(scores),
-                                    text(final_score, "basis")};
-    append(row, fraction_cells(at(final_score, "final_half_points")));
-    append(row, {c.rank ? num(c.rank) : std::string(), c.of ? num(c.of) : std::string(), c.place_region, c.appeal,
-                 c.notified_at, projections::local_time(c.notified_at), c.appeal_deadline,
-                 projections::local_time(c.appeal_deadline), num(static_cast<std::int64_t>(c.decisions.size())),
-                 last_decision, num_or_empty(c.last_decision), hash_at(c, c.last_decision)});
-    w.row(row);
-  }
-  return {"applications.csv", "one row per application: stage, eligibility, final score, rank, latest decision",
-          w.bytes(), w.rows()};
+CsvWriter applications_writer() {
+  return CsvWriter({"application_id",
+                    "call_id",
+                    "organisation_id",
+                    "legal_name",
+                    "registration_number",
+                    "region",
+                    "stage",
+                    "round",
+                    "late",
+                    "late_accepted",
+                    "complete_at",
+                    "complete_at_local",
+                    "eligible",
+                    "scores_submitted",
+                    "final_basis",
+                    "final_half_points_numerator",
+                    "final_half_points_denominator",
+                    "final_points",
+                    "rank",
+                    "of",
+                    "place_region",
+                    "appeal",
+                    "notified_at",
+                    "notified_at_local",
+                    "appeal_deadline",
+                    "appeal_deadline_local",
+                    "decisions",
+                    "last_decision",
+                    "last_decision_position",
+                    "last_decision_hash"});
 }
 
-CsvFile evaluations(const projections::Model& model) {
-  const auto criteria = criteria_of(model);
+void application_row(CsvWriter& w, const projections::Model& model, const projections::CaseFile& c,
+                     const projections::CaseData& data) {
+  const auto* org = organisation_of(model, c);
+  const auto final_score = projections::final_score_of(c, data);
+  int scores = 0;
+  for (const auto& e : c.evaluators) scores += e.round == c.round && e.scored ? 1 : 0;
+  std::string last_decision;
+  for (const auto& d : c.decisions) {
+    if (d.position == c.last_decision) last_decision = d.decision;
+  }
+  std::vector<std::string> row = {c.application_id,
+                                  c.call_id,
+                                  c.organisation_id,
+                                  org ? org->legal_name : std::string(),
+                                  c.registration_number,
+                                  c.region,
+                                  c.stage,
+                                  num(c.round),
+                                  flag(c.late),
+                                  flag(c.late_accepted),
+                                  c.complete_at,
+                                  projections::local_time(c.complete_at),
+                                  c.eligibility_position ? flag(c.eligible) : std::string(),
+                                  num(scores),
+                                  text(final_score, "basis")};
+  append(row, fraction_cells(at(final_score, "final_half_points")));
+  append(row, {c.rank ? num(c.rank) : std::string(), c.of ? num(c.of) : std::string(), c.place_region, c.appeal,
+               c.notified_at, projections::local_time(c.notified_at), c.appeal_deadline,
+               projections::local_time(c.appeal_deadline), num(static_cast<std::int64_t>(c.decisions.size())),
+               last_decision, num_or_empty(c.last_decision), hash_at(c, c.last_decision)});
+  w.row(row);
+}
+
+CsvWriter evaluations_writer(const std::vector<std::string>& criteria) {
   std::vector<std::string> header = {
       "application_id",    "region", "round", "evaluator_id", "assigned_position", "declaration", "conflict_statement",
       "declared_position", "scored"};
@@ -168,66 +165,83 @@ CsvFile evaluations(const projections::Model& model) {
     header.push_back(k + "_justification");
   }
   append(header, {"total_half_points", "total_points", "scored_position", "scored_hash"});
-  CsvWriter w(header);
-  for (const auto& [id, ptr] : model.cases()) {
-    const auto& c = *ptr;
-    const auto data = c.evaluators.empty() ? projections::CaseData() : data_of(model, c);
-    for (const auto& e : c.evaluators) {
-      std::vector<std::string> row = {c.application_id,
-                                      c.region,
-                                      num(e.round),
-                                      e.evaluator_id,
-                                      num_or_empty(e.assigned_position),
-                                      e.declaration,
-                                      e.statement,
-                                      num_or_empty(e.declared_position),
-                                      flag(e.scored)};
-      const auto scores = projections::scores_of(c, e, data);
-      for (const auto& k : criteria) {
-        const auto& s = at(scores, k);
-        row.push_back(s.is_object() ? num(integer(s, "half_points")) : std::string());
-        row.push_back(text(s, "justification"));
-      }
-      if (e.scored) {
-        append(row, {num(e.total_half_points), points_fr(e.total_half_points), num(e.scored_position),
-                     hash_at(c, e.scored_position)});
-      } else {
-        append(row, {"", "", "", ""});
-      }
-      w.row(row);
-    }
-  }
-  return {"evaluations.csv",
-          "one row per evaluator per application and round: conflict-of-interest declaration, each criterion's half "
-          "points and justification, total",
-          w.bytes(), w.rows()};
+  return CsvWriter(header);
 }
 
-CsvFile decisions(const projections::Model& model) {
-  CsvWriter w({"application_id", "region", "sequence", "position", "hash", "type", "decision", "round", "recorded_at",
-               "recorded_at_local", "actor_id", "actor_role", "evaluator_id", "rationale", "detail", "rules_version",
-               "rests_on_positions"});
+void evaluation_rows(CsvWriter& w, const projections::CaseFile& c, const projections::CaseData& data,
+                     const std::vector<std::string>& criteria) {
+  for (const auto& e : c.evaluators) {
+    std::vector<std::string> row = {c.application_id,
+                                    c.region,
+                                    num(e.round),
+                                    e.evaluator_id,
+                                    num_or_empty(e.assigned_position),
+                                    e.declaration,
+                                    e.statement,
+                                    num_or_empty(e.declared_position),
+                                    flag(e.scored)};
+    const auto scores = projections::scores_of(c, e, data);
+    for (const auto& k : criteria) {
+      const auto& s = at(scores, k);
+      row.push_back(s.is_object() ? num(integer(s, "half_points")) : std::string());
+      row.push_back(text(s, "justification"));
+    }
+    if (e.scored) {
+      append(row, {num(e.total_half_points), points_fr(e.total_half_points), num(e.scored_position),
+                   hash_at(c, e.scored_position)});
+    } else {
+      append(row, {"", "", "", ""});
+    }
+    w.row(row);
+  }
+}
+
+CsvWriter decisions_writer() {
+  return CsvWriter({"application_id", "region", "sequence", "position", "hash", "type", "decision", "round",
+                    "recorded_at", "recorded_at_local", "actor_id", "actor_role", "evaluator_id", "rationale", "detail",
+                    "rules_version", "rests_on_positions"});
+}
+
+void decision_rows(CsvWriter& w, const projections::CaseFile& c, const projections::CaseData& data) {
+  int sequence = 0;
+  for (const auto& d : c.decisions) {
+    std::string rests;
+    for (const auto& l : d.rests_on) {
+      if (!rests.empty()) rests += ' ';
+      rests += std::to_string(l.position);
+    }
+    w.row({c.application_id, c.region, num(++sequence), num(static_cast<std::int64_t>(d.position)), d.hash.hex(),
+           d.type, d.decision, num(d.round), d.recorded_at, projections::local_time(d.recorded_at), d.actor_id,
+           d.actor_role, d.evaluator_id, d.rationale, decision_detail(d, data.at(d.position)), d.rules_version, rests});
+  }
+}
+
+// applications.csv, evaluations.csv and decisions.csv in one pass over the cases, each case's
+// data read from the log once (after a first pass that finds the criteria, the columns of
+// evaluations.csv).
+std::vector<CsvFile> case_tables(const projections::Model& model) {
+  const auto criteria = criteria_of(model);
+  auto applications = applications_writer();
+  auto evaluations = evaluations_writer(criteria);
+  auto decisions = decisions_writer();
   for (const auto& [id, ptr] : model.cases()) {
     const auto& c = *ptr;
-    if (c.decisions.empty()) continue;
-    const auto data = data_of(model, c);
-    int sequence = 0;
-    for (const auto& d : c.decisions) {
-      std::string rests;
-      for (const auto& l : d.rests_on) {
-        if (!rests.empty()) rests += ' ';
-        rests += std::to_string(l.position);
-      }
-      w.row({c.application_id, c.region, num(++sequence), num(static_cast<std::int64_t>(d.position)), d.hash.hex(),
-             d.type, d.decision, num(d.round), d.recorded_at, projections::local_time(d.recorded_at), d.actor_id,
-             d.actor_role, d.evaluator_id, d.rationale, decision_detail(d, data.at(d.position)), d.rules_version,
-             rests});
-    }
+    const bool needs_data = c.final_score_position || !c.evaluators.empty() || !c.decisions.empty();
+    const auto data = needs_data ? data_of(model, c) : projections::CaseData();
+    application_row(applications, model, c, data);
+    evaluation_rows(evaluations, c, data, criteria);
+    decision_rows(decisions, c, data);
   }
-  return {"decisions.csv",
-          "one row per decision, in order per application: position, hash, who, when (UTC and Africa/Casablanca), why, "
-          "rules version, the events it rests on",
-          w.bytes(), w.rows()};
+  return {{"applications.csv", "one row per application: stage, eligibility, final score, rank, latest decision",
+           applications.bytes(), applications.rows()},
+          {"evaluations.csv",
+           "one row per evaluator per application and round: conflict-of-interest declaration, each criterion's half "
+           "points and justification, total",
+           evaluations.bytes(), evaluations.rows()},
+          {"decisions.csv",
+           "one row per decision, in order per application: position, hash, who, when (UTC and Africa/Casablanca), "
+           "why, rules version, the events it rests on",
+           decisions.bytes(), decisions.rows()}};
 }
 
 CsvFile organisations(const projections::Model& model) {
@@ -321,9 +335,7 @@ std::string decision_detail(const projections::DecisionRecord& d, const json::va
 Result<std::vector<CsvFile>> model_tables(const projections::Model& model) {
   std::vector<CsvFile> out;
   try {
-    out.push_back(applications(model));
-    out.push_back(evaluations(model));
-    out.push_back(decisions(model));
+    out = case_tables(model);
   } catch (const Unreadable& e) {
     return e.status;
   }

@@ -787,6 +787,13 @@ Result<CaseData> Model::case_data(const CaseFile& c) const {
     return Status::data_loss("the log holds " + std::to_string(records->size()) + " events of application " +
                              c.application_id + ", the read model " + std::to_string(c.events.size()));
   }
+  // Only the decisions' and the forms' data are shown: the other records (a dossier's document
+  // list, an assignment) are checked, not parsed.
+  auto shown = [&c](std::uint64_t position) {
+    if (c.decision_at(position)) return true;
+    return std::any_of(c.parts.begin(), c.parts.end(),
+                       [position](const Part& p) { return p.position == position && p.part == "form"; });
+  };
   CaseData out;
   out.data_.reserve(records->size());
   for (std::size_t i = 0; i < records->size(); ++i) {
@@ -795,8 +802,11 @@ Result<CaseData> Model::case_data(const CaseFile& c) const {
       return Status::data_loss("the event at position " + std::to_string(r.position) + " of application " +
                                c.application_id + " is not the one the read model lists");
     }
+    if (!shown(r.position)) continue;
     boost::system::error_code ec;
-    auto record = json::parse(r.bytes, ec);
+    json::parse_options options;
+    options.max_depth = 256;  // deeper than any data the schemas let in (their limit is 64)
+    auto record = json::parse(r.bytes, ec, {}, options);
     if (ec || !record.is_object()) {
       return Status::data_loss("record " + std::to_string(r.position) + " is not JSON");
     }

@@ -192,7 +192,7 @@ struct CaseFile {
 // not the data itself, which the log already holds exactly as it was hashed (Model::case_data).
 class CaseData {
  public:
-  // The data of the case's event at `position`; null when it is not one of the case's events.
+  // The data of the case's decision or form at `position`; null for any other position.
   const boost::json::value& at(std::uint64_t position) const;
 
  private:
