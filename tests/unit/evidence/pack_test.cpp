@@ -232,6 +232,35 @@ TEST_CASE("every file of the pack has its SHA-256 in the manifest and in SHA256S
   CHECK(read(out.path() / "SHA256SUMS") == expected);
 }
 
+TEST_CASE("the tables read the decisions' data from the model's log, and a log without its cases stops the pack") {
+  SmallLog log;
+  const auto head = log.store->head().position;
+  auto model = log.model(head);
+
+  // A log that does not hold the model's cases (an empty data folder): no table is written from
+  // data the model cannot find, and the failure names the application.
+  testing::TempDir other_dir;
+  store::StoreOptions o;
+  o.dir = other_dir.path();
+  o.sync = false;
+  auto other = store::EventStore::open(o);
+  REQUIRE(other.is_ok());
+  model.set_log(other->get());
+  testing::TempDir out;
+  auto pack = evidence::write_pack(*log.store, &model, cli_options({1, head}, log.keys.get()), out.path());
+  REQUIRE(pack.status().code() == Code::data_loss);
+  CHECK(pack.status().message().find("APP-0001") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out.path() / "evaluations.csv"));
+
+  // With its own log, the scores per criterion come from the recorded event.
+  model.set_log(log.store.get());
+  testing::TempDir again;
+  REQUIRE(evidence::write_pack(*log.store, &model, cli_options({1, head}, log.keys.get()), again.path()).is_ok());
+  const auto evaluations = read(again.path() / "evaluations.csv");
+  CHECK(evaluations.find("relevance_half_points") != std::string::npos);
+  CHECK(evaluations.find("ancrage @solide") != std::string::npos);
+}
+
 TEST_CASE("events.jsonl holds the records exactly as sijill log prints them") {
   SmallLog log;
   const auto head = log.store->head().position;
