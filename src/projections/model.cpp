@@ -59,7 +59,7 @@ BOOST_DESCRIBE_STRUCT(OrganisationView, (),
 BOOST_DESCRIBE_STRUCT(ActivityItem, (), (position, type, stream, recorded_at, actor_id, actor_role, region))
 
 // The checkpoints' binary form (cereal's portable binary archive): every described struct
-// member by member, in the order above. JSON values are written as tagged values (below).
+// member by member, in the order above.
 template <class Archive, class T, std::enable_if_t<boost::describe::has_describe_members<T>::value, int> = 0>
 void serialize(Archive& archive, T& t) {
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
@@ -67,108 +67,6 @@ void serialize(Archive& archive, T& t) {
 }
 
 }  // namespace sijill::projections
-
-namespace boost::json {
-
-// A JSON value in the checkpoints: a kind, then its content, recursively (no text to parse
-// back). Kinds: 0 null, 1 false, 2 true, 3 int64, 4 uint64, 5 double, 6 string, 7 array, 8 object.
-template <class Archive>
-void save(Archive& archive, const value& v) {
-  switch (v.kind()) {
-    case kind::null:
-      archive(std::uint8_t{0});
-      break;
-    case kind::bool_:
-      archive(static_cast<std::uint8_t>(v.get_bool() ? 2 : 1));
-      break;
-    case kind::int64:
-      archive(std::uint8_t{3}, v.get_int64());
-      break;
-    case kind::uint64:
-      archive(std::uint8_t{4}, v.get_uint64());
-      break;
-    case kind::double_:
-      archive(std::uint8_t{5}, v.get_double());
-      break;
-    case kind::string:
-      archive(std::uint8_t{6}, std::string(v.get_string()));
-      break;
-    case kind::array:
-      archive(std::uint8_t{7}, static_cast<std::uint64_t>(v.get_array().size()));
-      for (const auto& item : v.get_array()) save(archive, item);
-      break;
-    case kind::object:
-      archive(std::uint8_t{8}, static_cast<std::uint64_t>(v.get_object().size()));
-      for (const auto& member : v.get_object()) {
-        archive(std::string(member.key()));
-        save(archive, member.value());
-      }
-      break;
-  }
-}
-
-template <class Archive>
-void load(Archive& archive, value& v) {
-  std::uint8_t kind = 0;
-  archive(kind);
-  switch (kind) {
-    case 0:
-      v = nullptr;
-      return;
-    case 1:
-    case 2:
-      v = kind == 2;
-      return;
-    case 3: {
-      std::int64_t n = 0;
-      archive(n);
-      v = n;
-      return;
-    }
-    case 4: {
-      std::uint64_t n = 0;
-      archive(n);
-      v = n;
-      return;
-    }
-    case 5: {
-      double n = 0;
-      archive(n);
-      v = n;
-      return;
-    }
-    case 6: {
-      std::string text;
-      archive(text);
-      v = string(text);
-      return;
-    }
-    case 7: {
-      std::uint64_t size = 0;
-      archive(size);
-      auto& out = v.emplace_array();
-      out.reserve(size);
-      for (std::uint64_t i = 0; i < size; ++i) load(archive, out.emplace_back(nullptr));
-      return;
-    }
-    case 8: {
-      std::uint64_t size = 0;
-      archive(size);
-      auto& out = v.emplace_object();
-      out.reserve(size);
-      for (std::uint64_t i = 0; i < size; ++i) {
-        std::string key;
-        archive(key);
-        load(archive, out[key]);
-      }
-      return;
-    }
-    default:
-      throw std::runtime_error("a JSON value of unknown kind " + std::to_string(kind));
-  }
-}
-
-}  // namespace boost::json
 
 namespace sijill::projections {
 
