@@ -1,16 +1,22 @@
-// A committed event as the read model reads it (internal to the projections: it holds simdjson
-// values, which stay out of the headers the rest of the server includes).
+// A committed event as the read model reads it (internal to the projections: it is filled with
+// simdjson's on-demand parser, which stays out of the headers the rest of the server includes).
 //
-// Parsing a record gives views into a simdjson document and into a copy of the record's bytes,
-// both owned by the caller, who keeps them for as long as the event is used: a replay parses a
-// batch of records on one thread into documents and buffers that travel with the batch to the
-// thread that applies them, and reuses them for later batches. Nothing of an event is copied
-// until the model keeps it.
+// Reading a record keeps only what Model::apply uses: the envelope's stream, type, time and
+// actor, and those members of the data the model reads (F below), each found once. The rest of
+// the record, and the bulk of the data (a score's justifications, a form's answers, which the
+// views read from the log when they need them), is skipped without being parsed into anything.
+//
+// Every text an Event holds is a view into one buffer owned by the caller, who keeps it for as
+// long as the event is used: a replay reads a batch of records on one thread into events and
+// buffers that travel with the batch to the thread that applies them, and reuses both for later
+// batches. Nothing of an event is allocated or copied until the model keeps it.
 #pragma once
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,7 +25,71 @@
 
 namespace sijill::projections {
 
-struct Event {
+// The members of events' data that the model reads. A new one needs its name in field_of().
+enum class F : std::uint8_t {
+  appeal_deadline,
+  call_id,
+  conflict,
+  corrects_position,
+  deadline_local,
+  deadline_utc,
+  divergence_threshold_points,
+  documents,
+  domains,
+  eligible,
+  evaluator_id,
+  final_half_points,
+  grounds,
+  late,
+  legal_form,
+  legal_name,
+  missing_documents,
+  next_round,
+  notified_at,
+  of,
+  organisation_id,
+  place_region,
+  province,
+  quotas,
+  rank,
+  rationale,
+  reason,
+  received_at,
+  region,
+  regions,
+  registration,
+  registration_number,
+  relevance_half_points,
+  round,
+  rules_version,
+  statement,
+  title,
+  total_half_points,
+  upheld,
+  zone,
+};
+inline constexpr std::size_t kFields = static_cast<std::size_t>(F::zone) + 1;
+
+// The field a data member's name is, if the model reads it.
+std::optional<F> field_of(std::string_view name);
+
+// One member of an event's data, as the record holds it.
+struct Member {
+  enum class Kind : std::uint8_t {
+    string,   // text: the string, unescaped
+    integer,  // integer: an integer that fits int64 (or uint64, converted)
+    boolean,  // boolean
+    json,     // text: an object's or an array's JSON text, as in the record
+    other,    // a null, or a number that is not an integer
+  };
+  Kind kind;
+  bool boolean;
+  std::int64_t integer;
+  std::string_view text;
+};
+
+class Event {
+ public:
   std::uint64_t position = 0;
   store::Hash hash{};
   std::string_view stream;
@@ -27,23 +97,30 @@ struct Event {
   std::string_view recorded_at;  // RFC 3339 UTC, milliseconds
   std::string_view actor_id;
   std::string_view actor_role;
-  simdjson::dom::object data;  // {} when the record has none
 
-  // Parses a record's hashed bytes: copies them into `buffer` (with the padding simdjson reads
-  // past the end) and parses them into `document` with `parser`'s working memory. data_loss when
-  // they are not a record.
-  static Result<Event> parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
-                             simdjson::dom::parser& parser, simdjson::dom::document& document, std::string& buffer);
+  // The data's member `f` (the first, if the record repeats a name), or null when it has none.
+  const Member* member(F f) const {
+    const auto at = at_[static_cast<std::size_t>(f)];
+    return at == 0 ? nullptr : &members_[at - 1];
+  }
+
+  // Reads a record's hashed bytes into `out`: copies them into `buffer`, which the event's
+  // texts then point into (with the padding simdjson reads past the end, and room for strings
+  // that must be unescaped), and reads them with `parser`. data_loss when they are not a
+  // record; `out` is then unspecified.
+  static Status parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
+                      simdjson::ondemand::parser& parser, std::string& buffer, Event& out);
 
   // Asks the processor to bring the event's memory into its cache: for a thread that applies
-  // events parsed on another one, a few events ahead (a hint; changes nothing).
+  // events read on another one, a few events ahead (a hint; changes nothing).
   void prefetch() const;
 
  private:
-  const std::uint64_t* tape_ = nullptr;  // the document's structure and strings
-  std::size_t tape_words_ = 0;
-  const std::uint8_t* strings_ = nullptr;
-  std::size_t strings_bytes_ = 0;
+  std::array<std::uint8_t, kFields> at_{};  // 1 + the index in members_ of each field, 0: absent
+  std::uint8_t count_ = 0;
+  std::array<Member, kFields> members_;  // the first count_, in the record's order
+  const char* record_ = nullptr;         // the record's bytes (in the buffer)
+  std::size_t record_bytes_ = 0;
 };
 
 }  // namespace sijill::projections

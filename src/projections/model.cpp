@@ -191,180 +191,50 @@ std::int64_t integer(Object o, std::string_view key, std::int64_t fallback = 0) 
   return fallback;
 }
 
-// The members of events' data that the model reads: each event's data is walked once, and
-// these found by a table lookup rather than by a search of the data per member read.
-enum class F : std::uint8_t {
-  appeal_deadline,
-  call_id,
-  conflict,
-  corrects_position,
-  deadline_local,
-  deadline_utc,
-  divergence_threshold_points,
-  documents,
-  domains,
-  eligible,
-  evaluator_id,
-  final_half_points,
-  grounds,
-  late,
-  legal_form,
-  legal_name,
-  missing_documents,
-  next_round,
-  notified_at,
-  of,
-  organisation_id,
-  place_region,
-  province,
-  quotas,
-  rank,
-  rationale,
-  reason,
-  received_at,
-  region,
-  regions,
-  registration,
-  registration_number,
-  relevance_half_points,
-  round,
-  rules_version,
-  statement,
-  title,
-  total_half_points,
-  upheld,
-  zone,
-};
-constexpr std::size_t kFields = static_cast<std::size_t>(F::zone) + 1;
-
-// `key`, of the same length as `text`, is `text` (a comparison of known size, inlined).
-template <std::size_t N>
-bool same(std::string_view key, const char (&text)[N]) {
-  return std::memcmp(key.data(), text, N - 1) == 0;
-}
-
-// The field a data member's name is, if the model reads it (by length, then by text).
-std::optional<F> field_of(std::string_view key) {
-  switch (key.size()) {
-    case 2:
-      if (same(key, "of")) return F::of;
-      break;
-    case 4:
-      if (same(key, "late")) return F::late;
-      if (same(key, "rank")) return F::rank;
-      if (same(key, "zone")) return F::zone;
-      break;
-    case 5:
-      if (same(key, "round")) return F::round;
-      if (same(key, "title")) return F::title;
-      break;
-    case 6:
-      if (same(key, "quotas")) return F::quotas;
-      if (same(key, "reason")) return F::reason;
-      if (same(key, "region")) return F::region;
-      if (same(key, "upheld")) return F::upheld;
-      break;
-    case 7:
-      if (same(key, "call_id")) return F::call_id;
-      if (same(key, "domains")) return F::domains;
-      if (same(key, "grounds")) return F::grounds;
-      if (same(key, "regions")) return F::regions;
-      break;
-    case 8:
-      if (same(key, "conflict")) return F::conflict;
-      if (same(key, "eligible")) return F::eligible;
-      if (same(key, "province")) return F::province;
-      break;
-    case 9:
-      if (same(key, "documents")) return F::documents;
-      if (same(key, "rationale")) return F::rationale;
-      if (same(key, "statement")) return F::statement;
-      break;
-    case 10:
-      if (same(key, "legal_form")) return F::legal_form;
-      if (same(key, "legal_name")) return F::legal_name;
-      if (same(key, "next_round")) return F::next_round;
-      break;
-    case 11:
-      if (same(key, "notified_at")) return F::notified_at;
-      if (same(key, "received_at")) return F::received_at;
-      break;
-    case 12:
-      if (same(key, "deadline_utc")) return F::deadline_utc;
-      if (same(key, "evaluator_id")) return F::evaluator_id;
-      if (same(key, "place_region")) return F::place_region;
-      if (same(key, "registration")) return F::registration;
-      break;
-    case 13:
-      if (same(key, "rules_version")) return F::rules_version;
-      break;
-    case 14:
-      if (same(key, "deadline_local")) return F::deadline_local;
-      break;
-    case 15:
-      if (same(key, "appeal_deadline")) return F::appeal_deadline;
-      if (same(key, "organisation_id")) return F::organisation_id;
-      break;
-    case 17:
-      if (same(key, "corrects_position")) return F::corrects_position;
-      if (same(key, "final_half_points")) return F::final_half_points;
-      if (same(key, "missing_documents")) return F::missing_documents;
-      if (same(key, "total_half_points")) return F::total_half_points;
-      break;
-    case 19:
-      if (same(key, "registration_number")) return F::registration_number;
-      break;
-    case 21:
-      if (same(key, "relevance_half_points")) return F::relevance_half_points;
-      break;
-    case 27:
-      if (same(key, "divergence_threshold_points")) return F::divergence_threshold_points;
-      break;
-  }
-  return std::nullopt;
-}
-
+// The members of an event's data that Model::apply reads, by type. Objects and arrays are
+// parsed here, on the applying thread (few events have one), each into values it keeps.
 class Fields {
  public:
-  explicit Fields(Object data) {
-    for (const auto member : data) {
-      if (const auto field = field_of(member.key)) {
-        const auto i = static_cast<std::size_t>(*field);
-        if (!(present_ & (std::uint64_t{1} << i))) {  // the first of duplicates, as at_key
-          present_ |= std::uint64_t{1} << i;
-          values_[i] = member.value;
-        }
-      }
-    }
-  }
-  bool has(F f) const { return present_ & (std::uint64_t{1} << static_cast<std::size_t>(f)); }
+  explicit Fields(const Event& e) : e_(e) {}
+
   std::string_view view(F f) const {
-    std::string_view v;
-    return has(f) && !at(f).get(v) ? v : std::string_view();
+    const auto* m = e_.member(f);
+    return m && m->kind == Member::Kind::string ? m->text : std::string_view();
   }
   std::string str(F f) const { return std::string(view(f)); }
   std::int64_t integer(F f, std::int64_t fallback = 0) const {
-    if (!has(f)) return fallback;
-    std::int64_t n = 0;
-    if (!at(f).get(n)) return n;
-    std::uint64_t u = 0;
-    if (!at(f).get(u)) return static_cast<std::int64_t>(u);
-    return fallback;
+    const auto* m = e_.member(f);
+    return m && m->kind == Member::Kind::integer ? m->integer : fallback;
   }
   bool boolean(F f) const {
-    bool b = false;
-    return has(f) && !at(f).get(b) && b;
+    const auto* m = e_.member(f);
+    return m && m->kind == Member::Kind::boolean && m->boolean;
   }
-  bool object(F f, Object& out) const { return has(f) && !at(f).get(out); }
+  // A string member of an object member ("" when either is missing).
+  std::string str(F f, std::string_view name) const {
+    Object o;
+    return parse(f).get(o) ? std::string() : projections::str(o, name);
+  }
+  // An object member whose members are integers.
+  std::map<std::string, std::int64_t> integers(F f) const {
+    std::map<std::string, std::int64_t> out;
+    Object o;
+    if (parse(f).get(o)) return out;
+    for (const auto [name, value] : o) {
+      std::int64_t n = 0;
+      if (!value.get(n)) out[std::string(name)] = n;
+    }
+    return out;
+  }
   Points points(F f) const {
     Object o;
-    if (!object(f, o)) return {};
+    if (parse(f).get(o)) return {};
     return {projections::integer(o, "numerator"), projections::integer(o, "denominator", 1)};
   }
   std::vector<std::string> strings(F f) const {
     std::vector<std::string> out;
     simdjson::dom::array array;
-    if (!has(f) || at(f).get(array)) return out;
+    if (parse(f).get(array)) return out;
     for (const auto v : array) {
       std::string_view text;
       if (!v.get(text)) out.emplace_back(text);
@@ -374,7 +244,7 @@ class Fields {
   std::vector<Document> documents(F f) const {
     std::vector<Document> out;
     simdjson::dom::array array;
-    if (!has(f) || at(f).get(array)) return out;
+    if (parse(f).get(array)) return out;
     out.reserve(array.size());
     for (const auto v : array) {
       Object d;
@@ -399,55 +269,20 @@ class Fields {
   }
 
  private:
-  Element at(F f) const { return values_[static_cast<std::size_t>(f)]; }
-  std::array<Element, kFields> values_{};
-  std::uint64_t present_ = 0;
-  static_assert(kFields <= 64);
+  // Member `f` when it is an object or an array, parsed: valid until the next parse on this
+  // thread. The record's buffer holds simdjson's padding after its end, so the member's text
+  // is parsed where it is.
+  simdjson::simdjson_result<Element> parse(F f) const {
+    const auto* m = e_.member(f);
+    if (!m || m->kind != Member::Kind::json) return simdjson::NO_SUCH_FIELD;
+    thread_local simdjson::dom::parser parser;
+    return parser.parse(m->text.data(), m->text.size(), false);
+  }
+
+  const Event& e_;
 };
 
-Object empty_object() {
-  static simdjson::dom::parser parser;
-  static const Object empty = parser.parse(std::string_view("{}")).get_object().value();
-  return empty;
-}
-
 }  // namespace
-
-Result<Event> Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
-                           simdjson::dom::parser& parser, simdjson::dom::document& document, std::string& buffer) {
-  if (buffer.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
-    buffer.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
-  std::copy(bytes.begin(), bytes.end(), buffer.begin());
-  Object o;
-  if (parser.parse_into_document(document, buffer.data(), bytes.size(), false).get_object().get(o)) {
-    return Status::data_loss("record " + std::to_string(position) + " is not JSON");
-  }
-  Event e;
-  e.position = position;
-  e.hash = hash;
-  e.stream = view(o, "stream");
-  e.type = view(o, "type");
-  e.recorded_at = view(o, "recorded_at");
-  Object actor;
-  if (!o["actor"].get(actor)) {
-    e.actor_id = view(actor, "id");
-    e.actor_role = view(actor, "role");
-  }
-  if (o["data"].get(e.data)) e.data = empty_object();
-  e.tape_ = document.tape.get();
-  e.tape_words_ = static_cast<std::size_t>(document.tape[0] & simdjson::internal::JSON_VALUE_MASK) + 1;
-  e.strings_ = document.string_buf.get();
-  e.strings_bytes_ = bytes.size();  // the strings take at most as many bytes as the text
-  return e;
-}
-
-void Event::prefetch() const {
-  constexpr std::size_t kLine = 64;
-  const auto* tape = reinterpret_cast<const char*>(tape_);
-  for (std::size_t at = 0; at < tape_words_ * sizeof(std::uint64_t); at += kLine) __builtin_prefetch(tape + at);
-  const auto* strings = reinterpret_cast<const char*>(strings_);
-  for (std::size_t at = 0; at < strings_bytes_; at += kLine) __builtin_prefetch(strings + at);
-}
 
 // --- Applying events ----------------------------------------------------------------------
 
@@ -842,20 +677,14 @@ void Model::apply(const Event& e) {
   const TypeInfo info = type_of(e.type);
   const Kind kind = info.kind;
   const Name type = info.name;
-  const Fields f(e.data);
+  const Fields f(e);
 
   if (kind == Kind::call_opened) {
     CallView call;
     call.call_id = f.str(F::call_id);
     call.title = f.str(F::title);
     call.regions = f.strings(F::regions);
-    Object quotas;
-    if (f.object(F::quotas, quotas)) {
-      for (const auto [region, quota] : quotas) {
-        std::int64_t n = 0;
-        if (!quota.get(n)) call.quotas[std::string(region)] = n;
-      }
-    }
+    call.quotas = f.integers(F::quotas);
     call.divergence_threshold_points = f.integer(F::divergence_threshold_points, 20);
     call.deadline_utc = f.str(F::deadline_utc);
     call.deadline_local = f.str(F::deadline_local);
@@ -873,8 +702,7 @@ void Model::apply(const Event& e) {
     o.organisation_id = f.str(F::organisation_id);
     o.legal_name = f.str(F::legal_name);
     o.legal_form = f.str(F::legal_form);
-    Object registration;
-    if (f.object(F::registration, registration)) o.registration_number = str(registration, "number");
+    o.registration_number = f.str(F::registration, "number");
     o.region = f.str(F::region);
     o.province = f.str(F::province);
     o.domains = f.strings(F::domains);

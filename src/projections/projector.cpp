@@ -44,35 +44,34 @@ namespace {
 
 // Events handed from the reader thread to the applying one, in batches: large enough that
 // handing one over (a lock and a wake-up) costs little per event, and enough of them in flight
-// that a batch's documents have left the applying core's cache before the reader parses into
-// them again (docs/performance.md measures 64 × 4, 128 × 4, 128 × 8, 128 × 16 and 256 × 4).
+// that a batch's memory has left the applying core's cache before the reader reads into it
+// again (docs/performance.md measures 64 × 4, 128 × 4, 128 × 8, 128 × 16 and 256 × 4).
 constexpr std::size_t kBatch = 128;
 constexpr std::size_t kBatchesInFlight = 16;
 // Fewer events than this are applied on the calling thread alone.
 constexpr std::uint64_t kPipelineFrom = 4096;
 
-// A batch of parsed events and the documents their fields point into. Batches go back to the
-// reader once applied and are parsed into again, so that their documents' memory is reused.
+// A batch of events and the buffers their texts point into. Batches go back to the reader
+// once applied and are read into again, so that their memory is reused.
 struct Batch {
-  std::vector<Event> events;
-  std::vector<simdjson::dom::document> documents;
-  std::vector<std::string> buffers;  // the records' bytes
+  std::vector<Event> events = std::vector<Event>(kBatch);
+  std::vector<std::string> buffers = std::vector<std::string>(kBatch);  // the records' bytes
+  std::size_t size = 0;                                                 // events read
 };
 
 Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
                             const std::function<void(std::uint64_t)>& progress) {
   Status failure;
   try {
-    simdjson::dom::parser parser;
-    simdjson::dom::document document;
+    simdjson::ondemand::parser parser;
     std::string buffer;
+    Event event;
     auto st = store.scan_log_views(model.position(), to, [&](const store::EventStore::RecordView& record) {
-      auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
-      if (!event) {
-        failure = event.status();
+      if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, buffer, event); !read) {
+        failure = read;
         return false;
       }
-      model.apply(*event);
+      model.apply(event);
       if (progress && record.position % 65536 == 0) progress(record.position);
       return true;
     });
@@ -85,8 +84,8 @@ Status replay_on_one_thread(const store::EventStore& store, Model& model, std::u
 
 }  // namespace
 
-// Long replays run on two threads: a reader scans the log and parses each record (into a
-// document of its batch), while the calling thread applies the events in order.
+// Long replays run on two threads: a reader scans the log and reads each record (into an event
+// of its batch), while the calling thread applies the events in order.
 Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
                    const std::function<void(std::uint64_t)>& progress) {
   model.set_log(&store);
@@ -107,15 +106,8 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   // joined (jthread) after `abandon` is set (the guard below, declared after it).
   std::jthread reader([&] {
     try {
-      simdjson::dom::parser parser;
+      simdjson::ondemand::parser parser;
       Batch batch;
-      auto fresh = [&] {
-        batch.events.clear();
-        batch.events.reserve(kBatch);
-        if (batch.documents.size() < kBatch) batch.documents.resize(kBatch);
-        if (batch.buffers.size() < kBatch) batch.buffers.resize(kBatch);
-      };
-      fresh();
       auto hand_over = [&] {
         {
           std::unique_lock lock(mu);
@@ -129,25 +121,24 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
           }
         }
         changed.notify_all();
-        fresh();
+        batch.size = 0;
         return true;
       };
       Status parse_failure;
       auto st = store.scan_log_views(
           from, to,
           [&](const store::EventStore::RecordView& record) {
-            const auto slot = batch.events.size();
-            auto event = Event::parse(record.position, *record.hash, record.bytes, parser, batch.documents[slot],
-                                      batch.buffers[slot]);
-            if (!event) {
-              parse_failure = event.status();
+            const auto slot = batch.size;
+            if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, batch.buffers[slot],
+                                         batch.events[slot]);
+                !read) {
+              parse_failure = read;
               return false;
             }
-            batch.events.push_back(*event);
-            return batch.events.size() < kBatch || hand_over();
+            return ++batch.size < kBatch || hand_over();
           },
           store::EventStore::Scan::bulk);
-      if (st && parse_failure.is_ok() && !batch.events.empty()) hand_over();
+      if (st && parse_failure.is_ok() && batch.size > 0) hand_over();
       {
         std::lock_guard lock(mu);
         if (failure.is_ok()) failure = !st ? st : parse_failure;
@@ -184,11 +175,11 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
         ready.pop_front();
       }
       changed.notify_all();
-      // The events were parsed on the other core: their memory is fetched a few events ahead.
+      // The events were read on the other core: their memory is fetched a few events ahead.
       constexpr std::size_t kAhead = 2;
-      for (std::size_t i = 0; i < std::min(kAhead, batch.events.size()); ++i) batch.events[i].prefetch();
-      for (std::size_t i = 0; i < batch.events.size(); ++i) {
-        if (i + kAhead < batch.events.size()) batch.events[i + kAhead].prefetch();
+      for (std::size_t i = 0; i < std::min(kAhead, batch.size); ++i) batch.events[i].prefetch();
+      for (std::size_t i = 0; i < batch.size; ++i) {
+        if (i + kAhead < batch.size) batch.events[i + kAhead].prefetch();
         const auto& event = batch.events[i];
         model.apply(event);
         if (progress && event.position % 65536 == 0) progress(event.position);
@@ -211,17 +202,16 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
 }
 
 Result<std::uint64_t> parse_log(const store::EventStore& store, std::uint64_t after, std::uint64_t to) {
-  simdjson::dom::parser parser;
-  simdjson::dom::document document;
+  simdjson::ondemand::parser parser;
   std::string buffer;
+  Event event;
   std::uint64_t parsed = 0;
   Status failure;
   auto st = store.scan_log_views(
       after, to,
       [&](const store::EventStore::RecordView& record) {
-        auto event = Event::parse(record.position, *record.hash, record.bytes, parser, document, buffer);
-        if (!event) {
-          failure = event.status();
+        if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, buffer, event); !read) {
+          failure = read;
           return false;
         }
         ++parsed;

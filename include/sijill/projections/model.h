@@ -41,9 +41,9 @@ namespace sijill::projections {
 // discarded and the model is rebuilt from the log.
 inline constexpr int kModelVersion = 8;
 
-// A committed event as the projection reads it: parsed with simdjson, its fields views into
-// the parsed document (event.h, internal to the projections).
-struct Event;
+// A committed event as the projection reads it: its envelope and the members of its data the
+// model uses, views into the record's bytes (event.h, internal to the projections).
+class Event;
 
 // A name from a small set that many records repeat (an event type, a role, a region, a
 // decision, a rules version, the id of one of the programme's users, which its administrators
