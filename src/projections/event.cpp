@@ -96,7 +96,6 @@ std::optional<F> field_of(std::string_view key) {
   return std::nullopt;
 }
 
-
 namespace {
 
 using simdjson::error_code;
@@ -117,8 +116,8 @@ class Texts {
   error_code read(od::value v, std::string_view& out) {
     std::string_view token = v.raw_json_token();
     // The token is the string's JSON text, followed by any blanks before the next token.
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
-                              token.back() == '\r')) {
+    while (!token.empty() &&
+           (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r')) {
       token.remove_suffix(1);
     }
     if (token.size() < 2 || token.front() != '"') return simdjson::INCORRECT_TYPE;
@@ -199,9 +198,8 @@ error_code name_of(od::field& field, const char* end, std::string_view& out) {
 
 }  // namespace
 
-
-Status Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
-                    od::parser& parser, std::string& buffer, Event& out) {
+Status Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes, od::parser& parser,
+                    std::string& buffer, Event& out) {
   const std::size_t n = bytes.size();
   // The record, simdjson's padding, then room for unescaped strings.
   if (buffer.size() < 2 * n + simdjson::SIMDJSON_PADDING) buffer.resize(2 * n + simdjson::SIMDJSON_PADDING);

@@ -7,7 +7,8 @@
 //   across restarts from checkpoints;
 // - "as of P" gives exactly what the live model showed when P was the head;
 // - a checkpoint that does not match the log is ignored;
-// - an evaluator does not see other scores before submitting their own.
+// - an evaluator does not see other scores before submitting their own;
+// - a record's texts read as written, escaped or not, past names the model does not read.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -545,4 +546,61 @@ TEST_CASE("an evaluator's case file hides other scores until their own is in") {
   CHECK(json::serialize(*as_first).find("justification") != std::string::npos);
   auto as_auditor = projections::case_file(model, application, {"u-auditor", false});
   CHECK(json::serialize(*as_auditor).find("justification") != std::string::npos);
+}
+
+TEST_CASE("a record is read as written: escaped texts, names the model does not read, members of another type") {
+  testing::TempDir dir;
+  testing::StoryStore s(dir.path());
+  const std::string region = "L'Oriental \"est\"\n\\ \t\u00e9 \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x82";  // ...الشرق
+  const std::string rationale = "Éligible : \"tous les critères\"\r\nوفق الشروط \\ fin";
+  auto event = [](std::string type, json::object data) {
+    testing::Committed e;
+    e.stream = "application/APP-T";
+    e.type = std::move(type);
+    e.data = std::move(data);
+    e.actor.id = "u-\"officer\"";
+    e.actor.role = "programme_officer";
+    e.recorded_at = time::Instant(std::chrono::sys_days{std::chrono::year{2026} / 6 / 1});
+    return e;
+  };
+  s.commit({event("DossierReceived",
+                  {// Before the members read: a name with an escape, and nested data that repeats them.
+                   {"odd \"name\"",
+                    json::object{{"call_id", "NOT-THIS"}, {"list", json::array{1, "region", json::object{}}}}},
+                   {"call_id", "AMI-T"},
+                   {"organisation_id", "OSC-\\1"},
+                   {"registration_number", "12/2020"},
+                   {"region", region},
+                   {"received_at", "2026-05-31T10:00:00.000Z"},
+                   {"late", "true"},  // not a boolean: not late
+                   {"documents", json::array{json::object{{"kind", "legal_file"},
+                                                          {"name", "statuts \"2020\".pdf"},
+                                                          {"sha256", std::string(64, 'a')},
+                                                          {"size", 5}}}},
+                   {"missing_documents", json::array{"a\\b", 3, "c"}},
+                   {"justification", std::string(5000, 'x')}}),
+            event("EligibilityAssessed", {{"eligible", true}, {"rationale", rationale}, {"rules_version", "v\"2\""}}),
+            event("ApplicationWaitlisted", {{"rank", "7"}, {"of", 12}, {"rationale", ""}})});
+  projections::Model model;
+  REQUIRE(projections::replay_into(*s.store, model, 0).is_ok());
+  const auto* c = model.case_file("APP-T");
+  REQUIRE(c != nullptr);
+  CHECK(c->call_id == "AMI-T");
+  CHECK(c->organisation_id == "OSC-\\1");
+  CHECK(c->region == region);
+  REQUIRE(c->parts.size() == 1);
+  CHECK_FALSE(c->parts[0].late);
+  CHECK(c->parts[0].received_at == "2026-05-31T10:00:00.000Z");
+  REQUIRE(c->parts[0].documents.size() == 1);
+  CHECK(c->parts[0].documents[0].name == "statuts \"2020\".pdf");
+  CHECK(c->parts[0].documents[0].size == 5);
+  CHECK(c->parts[0].missing_documents == std::vector<std::string>{"a\\b", "c"});
+  REQUIRE(c->decisions.size() == 2);
+  CHECK(c->decisions[0].rationale == rationale);
+  CHECK(c->decisions[0].actor_id == "u-\"officer\"");
+  CHECK(c->decisions[0].rules_version == "v\"2\"");
+  CHECK(c->decisions[0].recorded_at == "2026-06-01T00:00:00.000Z");
+  CHECK(c->stage == "waiting");
+  CHECK(c->rank == 0);  // a string where a number is expected counts as none
+  CHECK(c->of == 12);
 }
