@@ -198,42 +198,43 @@ error_code name_of(od::field& field, const char* end, std::string_view& out) {
 
 }  // namespace
 
-Status Event::parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes, od::parser& parser,
-                    std::string& buffer, Event& out) {
+void Event::hold(std::uint64_t at, const store::Hash& digest, std::string_view bytes, std::string& buffer) {
   const std::size_t n = bytes.size();
-  // The record, simdjson's padding, then room for unescaped strings.
   if (buffer.size() < 2 * n + simdjson::SIMDJSON_PADDING) buffer.resize(2 * n + simdjson::SIMDJSON_PADDING);
   std::memcpy(buffer.data(), bytes.data(), n);
-  Texts texts(buffer.data() + n + simdjson::SIMDJSON_PADDING);
+  position = at;
+  hash = digest;
+  record_ = buffer.data();
+  record_bytes_ = n;
+}
 
-  out.position = position;
-  out.hash = hash;
-  out.stream = out.type = out.recorded_at = out.actor_id = out.actor_role = {};
-  out.at_.fill(0);
-  out.count_ = 0;
-  out.record_ = buffer.data();
-  out.record_bytes_ = n;
+Status Event::read(od::parser& parser) {
+  const std::size_t n = record_bytes_;
+  Texts texts(record_ + n + simdjson::SIMDJSON_PADDING);
+  stream = type = recorded_at = actor_id = actor_role = {};
+  at_.fill(0);
+  count_ = 0;
 
   auto envelope = [&]() -> error_code {
     od::document doc;
     od::object o;
-    if (const auto e = parser.iterate(buffer.data(), n, buffer.size()).get(doc)) return e;
+    if (const auto e = parser.iterate(record_, n, 2 * n + simdjson::SIMDJSON_PADDING).get(doc)) return e;
     if (const auto e = doc.get_object().get(o)) return e;
     // Looked up in the order they are written (docs/chain-format.md), which on-demand parsing
     // rewards; any order reads the same.
-    if (const auto e = texts.member(o, "stream", out.stream)) return e;
-    if (const auto e = texts.member(o, "type", out.type)) return e;
-    if (const auto e = texts.member(o, "recorded_at", out.recorded_at)) return e;
+    if (const auto e = texts.member(o, "stream", stream)) return e;
+    if (const auto e = texts.member(o, "type", type)) return e;
+    if (const auto e = texts.member(o, "recorded_at", recorded_at)) return e;
     od::object actor;
     if (const auto e = o.find_field_unordered("actor").get_object().get(actor); !e) {
-      if (const auto e2 = texts.member(actor, "id", out.actor_id)) return e2;
-      if (const auto e2 = texts.member(actor, "role", out.actor_role)) return e2;
+      if (const auto e2 = texts.member(actor, "id", actor_id)) return e2;
+      if (const auto e2 = texts.member(actor, "role", actor_role)) return e2;
     } else if (!missing(e)) {
       return e;
     }
     od::object data;
     if (const auto e = o.find_field_unordered("data").get_object().get(data)) return missing(e) ? simdjson::SUCCESS : e;
-    const char* end = buffer.data() + n;
+    const char* end = record_ + n;
     for (auto item : data) {
       od::field field;
       if (const auto e = std::move(item).get(field)) return e;
@@ -241,10 +242,10 @@ Status Event::parse(std::uint64_t position, const store::Hash& hash, std::string
       if (const auto e = name_of(field, end, name)) return e;
       const auto f = field_of(name);
       if (!f) continue;  // skipped, unparsed, by the next step of the loop
-      auto& at = out.at_[static_cast<std::size_t>(*f)];
-      if (at != 0) continue;  // the first of duplicates counts
-      if (const auto e = read_member(field.value(), texts, out.members_[out.count_])) return e;
-      at = ++out.count_;
+      auto& slot = at_[static_cast<std::size_t>(*f)];
+      if (slot != 0) continue;  // the first of duplicates counts
+      if (const auto e = read_member(field.value(), texts, members_[count_])) return e;
+      slot = ++count_;
     }
     return simdjson::SUCCESS;
   };

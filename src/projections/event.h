@@ -104,23 +104,32 @@ class Event {
     return at == 0 ? nullptr : &members_[at - 1];
   }
 
-  // Reads a record's hashed bytes into `out`: copies them into `buffer`, which the event's
-  // texts then point into (with the padding simdjson reads past the end, and room for strings
-  // that must be unescaped), and reads them with `parser`. data_loss when they are not a
-  // record; `out` is then unspecified.
-  static Status parse(std::uint64_t position, const store::Hash& hash, std::string_view bytes,
-                      simdjson::ondemand::parser& parser, std::string& buffer, Event& out);
+  // Keeps a record's hashed bytes: copies them into `buffer`, which the event's texts will point
+  // into, with the padding simdjson reads past the end and room for strings that must be
+  // unescaped. The buffer stays unchanged for as long as the event is used.
+  void hold(std::uint64_t at, const store::Hash& digest, std::string_view bytes, std::string& buffer);
 
-  // Asks the processor to bring the event's memory into its cache: for a thread that applies
-  // events read on another one, a few events ahead (a hint; changes nothing).
+  // Reads the record held (once per hold(), on any thread): its envelope and the members of its
+  // data that the model reads. data_loss when it is not a record; the event is then unspecified.
+  Status read(simdjson::ondemand::parser& parser);
+
+  // hold(), then read().
+  Status parse(std::uint64_t at, const store::Hash& digest, std::string_view bytes, simdjson::ondemand::parser& parser,
+               std::string& buffer) {
+    hold(at, digest, bytes, buffer);
+    return read(parser);
+  }
+
+  // Asks the processor to bring the event's memory into its cache: for a thread that reads or
+  // applies events held or read on another one, a few events ahead (a hint; changes nothing).
   void prefetch() const;
 
  private:
   std::array<std::uint8_t, kFields> at_{};  // 1 + the index in members_ of each field, 0: absent
   std::uint8_t count_ = 0;
   std::array<Member, kFields> members_;  // the first count_, in the record's order
-  const char* record_ = nullptr;         // the record's bytes (in the buffer)
-  std::size_t record_bytes_ = 0;
+  char* record_ = nullptr;               // the record's bytes (in the buffer), then the padding,
+  std::size_t record_bytes_ = 0;         // then as many bytes for unescaped strings
 };
 
 }  // namespace sijill::projections

@@ -51,12 +51,18 @@ constexpr std::size_t kBatchesInFlight = 16;
 // Fewer events than this are applied on the calling thread alone.
 constexpr std::uint64_t kPipelineFrom = 4096;
 
+// The reader reads the records of a batch itself only while this many batches at least wait
+// for the applying thread: else it hands them over as held, and they are read by the applying
+// thread, which would otherwise wait (docs/performance.md).
+constexpr std::size_t kReadWhenWaiting = 2;
+
 // A batch of events and the buffers their texts point into. Batches go back to the reader
-// once applied and are read into again, so that their memory is reused.
+// once applied and are filled again, so that their memory is reused.
 struct Batch {
   std::vector<Event> events = std::vector<Event>(kBatch);
   std::vector<std::string> buffers = std::vector<std::string>(kBatch);  // the records' bytes
-  std::size_t size = 0;                                                 // events read
+  std::size_t size = 0;                                                 // events held
+  bool read = false;                                                    // and read
 };
 
 Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
@@ -67,7 +73,7 @@ Status replay_on_one_thread(const store::EventStore& store, Model& model, std::u
     std::string buffer;
     Event event;
     auto st = store.scan_log_views(model.position(), to, [&](const store::EventStore::RecordView& record) {
-      if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, buffer, event); !read) {
+      if (auto read = event.parse(record.position, *record.hash, record.bytes, parser, buffer); !read) {
         failure = read;
         return false;
       }
@@ -84,8 +90,10 @@ Status replay_on_one_thread(const store::EventStore& store, Model& model, std::u
 
 }  // namespace
 
-// Long replays run on two threads: a reader scans the log and reads each record (into an event
-// of its batch), while the calling thread applies the events in order.
+// Long replays run on two threads: a reader scans the log and holds each record (in an event of
+// its batch), while the calling thread applies the events in order. Reading a held record (the
+// JSON) is done by whichever thread would otherwise wait: by the reader while the applying
+// thread is behind, else by the applying thread (kReadWhenWaiting).
 Status replay_into(const store::EventStore& store, Model& model, std::uint64_t to,
                    const std::function<void(std::uint64_t)>& progress) {
   model.set_log(&store);
@@ -96,8 +104,8 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
 
   std::mutex mu;
   std::condition_variable changed;
-  std::deque<Batch> ready;   // parsed, waiting to be applied
-  std::vector<Batch> spent;  // applied, to be parsed into again
+  std::deque<Batch> ready;   // held (and maybe read), waiting to be applied
+  std::vector<Batch> spent;  // applied, to be filled again
   bool done = false;
   bool abandon = false;
   Status failure;
@@ -108,7 +116,22 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
     try {
       simdjson::ondemand::parser parser;
       Batch batch;
+      Status read_failure;
       auto hand_over = [&] {
+        bool behind = false;
+        {
+          std::lock_guard lock(mu);
+          behind = ready.size() >= kReadWhenWaiting;
+        }
+        if (behind) {
+          for (std::size_t i = 0; i < batch.size; ++i) {
+            if (auto read = batch.events[i].read(parser); !read) {
+              read_failure = read;
+              return false;
+            }
+          }
+          batch.read = true;
+        }
         {
           std::unique_lock lock(mu);
           changed.wait(lock, [&] { return ready.size() < kBatchesInFlight || abandon; });
@@ -122,26 +145,21 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
         }
         changed.notify_all();
         batch.size = 0;
+        batch.read = false;
         return true;
       };
-      Status parse_failure;
       auto st = store.scan_log_views(
           from, to,
           [&](const store::EventStore::RecordView& record) {
             const auto slot = batch.size;
-            if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, batch.buffers[slot],
-                                         batch.events[slot]);
-                !read) {
-              parse_failure = read;
-              return false;
-            }
+            batch.events[slot].hold(record.position, *record.hash, record.bytes, batch.buffers[slot]);
             return ++batch.size < kBatch || hand_over();
           },
           store::EventStore::Scan::bulk);
-      if (st && parse_failure.is_ok() && batch.size > 0) hand_over();
+      if (st && read_failure.is_ok() && batch.size > 0) hand_over();
       {
         std::lock_guard lock(mu);
-        if (failure.is_ok()) failure = !st ? st : parse_failure;
+        if (failure.is_ok()) failure = !st ? st : read_failure;
         done = true;
       }
     } catch (const std::exception& ex) {
@@ -165,6 +183,7 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
   } stop{mu, changed, abandon};
 
   try {
+    simdjson::ondemand::parser parser;
     while (true) {
       Batch batch;
       {
@@ -175,16 +194,25 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
         ready.pop_front();
       }
       changed.notify_all();
-      // The events were read on the other core: their memory is fetched a few events ahead.
+      // The events were held or read on the other core: their memory is fetched a few events
+      // ahead.
       constexpr std::size_t kAhead = 2;
       for (std::size_t i = 0; i < std::min(kAhead, batch.size); ++i) batch.events[i].prefetch();
+      Status read_failure;
       for (std::size_t i = 0; i < batch.size; ++i) {
         if (i + kAhead < batch.size) batch.events[i + kAhead].prefetch();
-        const auto& event = batch.events[i];
+        auto& event = batch.events[i];
+        if (!batch.read) {
+          if (read_failure = event.read(parser); !read_failure) break;
+        }
         model.apply(event);
         if (progress && event.position % 65536 == 0) progress(event.position);
       }
       std::lock_guard lock(mu);
+      if (!read_failure) {
+        if (failure.is_ok()) failure = read_failure;
+        break;
+      }
       spent.push_back(std::move(batch));
     }
   } catch (const std::exception& ex) {
@@ -210,7 +238,7 @@ Result<std::uint64_t> parse_log(const store::EventStore& store, std::uint64_t af
   auto st = store.scan_log_views(
       after, to,
       [&](const store::EventStore::RecordView& record) {
-        if (auto read = Event::parse(record.position, *record.hash, record.bytes, parser, buffer, event); !read) {
+        if (auto read = event.parse(record.position, *record.hash, record.bytes, parser, buffer); !read) {
           failure = read;
           return false;
         }

@@ -8,7 +8,8 @@
 // - "as of P" gives exactly what the live model showed when P was the head;
 // - a checkpoint that does not match the log is ignored;
 // - an evaluator does not see other scores before submitting their own;
-// - a record's texts read as written, escaped or not, past names the model does not read.
+// - a record's texts read as written, escaped or not, past names the model does not read;
+// - a record that is not JSON stops a replay with data_loss, whichever thread reads it.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include <rocksdb/db.h>
 #include <boost/json.hpp>
 
 #include "domain_harness.h"
@@ -603,4 +605,47 @@ TEST_CASE("a record is read as written: escaped texts, names the model does not 
   CHECK(c->stage == "waiting");
   CHECK(c->rank == 0);  // a string where a number is expected counts as none
   CHECK(c->of == 12);
+}
+
+TEST_CASE("a record that is not JSON stops a replay on either thread, naming its position") {
+  testing::TempDir dir;
+  constexpr std::uint64_t kEvents = 6000, kBad = 5000;  // enough for a replay on two threads
+  {
+    testing::StoryStore s(dir.path());
+    std::vector<testing::Committed> events;
+    for (std::uint64_t i = 0; i < kEvents; ++i) {
+      testing::Committed e;
+      e.stream = "application/APP-" + std::to_string(i % 50);
+      e.type = "Noted";
+      e.data = {{"i", i}};
+      e.actor.id = "u-officer";
+      e.actor.role = "programme_officer";
+      events.push_back(std::move(e));
+    }
+    s.commit(events);
+  }
+  {
+    // The log's value is the record's hash, then its bytes (docs/chain-format.md).
+    rocksdb::Options o;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"idempotency", {}}, {"meta", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, (dir.path() / "log").string(), families, &handles, &db).ok());
+    std::string key;
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(kBad >> shift & 0xff));
+    std::string value;
+    REQUIRE(db->Get({}, handles[1], key, &value).ok());
+    REQUIRE(db->Put({}, handles[1], key, value.substr(0, 32) + "not JSON").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  testing::StoryStore s(dir.path());
+  for (int run = 0; run < 5; ++run) {
+    projections::Model model;
+    const auto st = projections::replay_into(*s.store, model, 0);
+    CHECK(st.code() == Code::data_loss);
+    CHECK(st.message().find("record 5000 is not JSON") != std::string::npos);
+    CHECK(model.position() < kBad);
+  }
 }
