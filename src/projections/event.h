@@ -7,9 +7,17 @@
 // views read from the log when they need them), is skipped without being parsed into anything.
 //
 // Every text an Event holds is a view into one buffer owned by the caller, who keeps it for as
-// long as the event is used: a replay reads a batch of records on one thread into events and
+// long as the event is used: a replay holds a batch of records on one thread in events and
 // buffers that travel with the batch to the thread that applies them, and reuses both for later
-// batches. Nothing of an event is allocated or copied until the model keeps it.
+// batches. Holding a record copies its bytes once; reading it allocates nothing, and copies
+// only the rare string that must be unescaped.
+//
+// What reading checks: that the record is an object, and JSON as far as it is read; the parts
+// skipped are not validated. It reads the records the store writes (docs/chain-format.md: each
+// envelope member once, unescaped names, in a fixed order), whose bytes `sijill verify` checks
+// against their hashes; of a name repeated inside `data`, the first counts. A member that does
+// not read as the type the model expects (a malformed number, an integer beyond 64 bits, an
+// object that does not parse) counts as missing, as a member of another type does.
 #pragma once
 
 #include <simdjson.h>

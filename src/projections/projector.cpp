@@ -57,12 +57,13 @@ constexpr std::uint64_t kPipelineFrom = 4096;
 constexpr std::size_t kReadWhenWaiting = 2;
 
 // A batch of events and the buffers their texts point into. Batches go back to the reader
-// once applied and are filled again, so that their memory is reused.
+// once applied and are filled again, so that their memory is reused: only the first few are
+// allocated (a default one is empty, and costs nothing to make or move).
 struct Batch {
-  std::vector<Event> events = std::vector<Event>(kBatch);
-  std::vector<std::string> buffers = std::vector<std::string>(kBatch);  // the records' bytes
-  std::size_t size = 0;                                                 // events held
-  bool read = false;                                                    // and read
+  std::vector<Event> events;
+  std::vector<std::string> buffers;  // the records' bytes
+  std::size_t size = 0;              // events held
+  bool read = false;                 // and read
 };
 
 Status replay_on_one_thread(const store::EventStore& store, Model& model, std::uint64_t to,
@@ -116,21 +117,28 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
     try {
       simdjson::ondemand::parser parser;
       Batch batch;
-      Status read_failure;
+      auto fill = [&] {
+        if (batch.events.empty()) {
+          batch.events.resize(kBatch);
+          batch.buffers.resize(kBatch);
+        }
+        batch.size = 0;
+        batch.read = false;
+      };
+      fill();
       auto hand_over = [&] {
         bool behind = false;
         {
           std::lock_guard lock(mu);
           behind = ready.size() >= kReadWhenWaiting;
         }
+        // A record that does not read stops the scan here; the batch goes over unread, and the
+        // applying thread, reading it again, names the first such record in the log's order.
+        bool unreadable = false;
         if (behind) {
-          for (std::size_t i = 0; i < batch.size; ++i) {
-            if (auto read = batch.events[i].read(parser); !read) {
-              read_failure = read;
-              return false;
-            }
-          }
           batch.read = true;
+          for (std::size_t i = 0; i < batch.size && batch.read; ++i) batch.read = batch.events[i].read(parser).is_ok();
+          unreadable = !batch.read;
         }
         {
           std::unique_lock lock(mu);
@@ -144,9 +152,8 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
           }
         }
         changed.notify_all();
-        batch.size = 0;
-        batch.read = false;
-        return true;
+        fill();
+        return !unreadable;
       };
       auto st = store.scan_log_views(
           from, to,
@@ -156,10 +163,10 @@ Status replay_into(const store::EventStore& store, Model& model, std::uint64_t t
             return ++batch.size < kBatch || hand_over();
           },
           store::EventStore::Scan::bulk);
-      if (st && read_failure.is_ok() && batch.size > 0) hand_over();
+      if (st && batch.size > 0) hand_over();
       {
         std::lock_guard lock(mu);
-        if (failure.is_ok()) failure = !st ? st : read_failure;
+        if (failure.is_ok()) failure = st;
         done = true;
       }
     } catch (const std::exception& ex) {
