@@ -126,6 +126,26 @@ std::string local_time(std::string_view utc) {
   return time::format_local(*t, *zone);
 }
 
+namespace {
+
+// The cascade funding's lines: each envelope, and what is awarded and paid on it. No event
+// records an award or a tranche yet (they come with the cascade funding's rules), so nothing is
+// awarded; with `awards`, each line lists its awards (none).
+json::array money_lines(const json::object& config, bool awards) {
+  json::array lines;
+  for (const auto& l : config.at("lines").as_array()) {
+    const auto& lo = l.as_object();
+    const auto envelope = integer(lo, "envelope_cents");
+    json::object line{{"line", str(lo, "line")}, {"label", str(lo, "label")}, {"envelope_cents", envelope},
+                      {"awarded_cents", 0},      {"paid_cents", 0},           {"remaining_cents", envelope}};
+    if (awards) line["awards"] = json::array();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
 json::object dashboard(const Model& model, const std::string& region) {
   const auto& config = targets_config();
   struct Pipeline {
@@ -135,8 +155,13 @@ json::object dashboard(const Model& model, const std::string& region) {
   struct Evaluation {
     std::int64_t assignments = 0, declared = 0, conflicts = 0, scores = 0, diverging = 0, finalised = 0;
   };
+  // One evaluator's assignments in the current round of the applications in view.
+  struct Workload {
+    std::int64_t assigned = 0, declared = 0, conflicts = 0, scored = 0, to_score = 0;
+  };
   Pipeline p;
   Evaluation ev;
+  std::map<std::string, Workload> workload;
   std::map<std::string, Pipeline> per_region;
   std::set<std::string> regions;
   std::map<std::string, std::int64_t> quotas;
@@ -168,10 +193,23 @@ json::object dashboard(const Model& model, const std::string& region) {
     if (c.stage == "waiting") ++p.waiting;
     for (const auto& w : c.evaluators) {
       if (w.round != c.round) continue;
+      auto& load = workload[w.evaluator_id];
       ++ev.assignments;
-      if (w.declaration != "none") ++ev.declared;
-      if (w.declaration == "conflict") ++ev.conflicts;
-      if (w.scored) ++ev.scores;
+      ++load.assigned;
+      if (w.declaration != "none") {
+        ++ev.declared;
+        ++load.declared;
+      }
+      if (w.declaration == "conflict") {
+        ++ev.conflicts;
+        ++load.conflicts;
+      }
+      if (w.scored) {
+        ++ev.scores;
+        ++load.scored;
+      } else if (w.declaration == "no_conflict") {
+        ++load.to_score;
+      }
     }
     if (diverging(c, model)) ++ev.diverging;
     if (c.final_score_position) ++ev.finalised;
@@ -212,17 +250,7 @@ json::object dashboard(const Model& model, const std::string& region) {
     modules.push_back(json::object{
         {"id", str(mo, "id")}, {"label", str(mo, "label")}, {"sessions", 0}, {"attendances", 0}, {"completed", 0}});
   }
-  json::array money;
-  for (const auto& l : config.at("lines").as_array()) {
-    const auto& lo = l.as_object();
-    const auto envelope = integer(lo, "envelope_cents");
-    money.push_back(json::object{{"line", str(lo, "line")},
-                                 {"label", str(lo, "label")},
-                                 {"envelope_cents", envelope},
-                                 {"awarded_cents", 0},
-                                 {"paid_cents", 0},
-                                 {"remaining_cents", envelope}});
-  }
+  json::array money = money_lines(config, false);
   json::array by_region;
   for (const auto& r : regions) {
     if (!region.empty() && r != region) continue;
@@ -249,6 +277,16 @@ json::object dashboard(const Model& model, const std::string& region) {
   }
   json::array region_list;
   for (const auto& r : regions) region_list.push_back(json::string(r));
+  json::array evaluators;
+  for (const auto& [id, load] : workload) {
+    evaluators.push_back(json::object{{"evaluator_id", id},
+                                      {"assigned", load.assigned},
+                                      {"declared", load.declared},
+                                      {"conflicts", load.conflicts},
+                                      {"scored", load.scored},
+                                      {"to_declare", load.assigned - load.declared},
+                                      {"to_score", load.to_score}});
+  }
 
   json::array calls;
   for (const auto& [id, call] : model.calls()) {
@@ -285,10 +323,45 @@ json::object dashboard(const Model& model, const std::string& region) {
         {"scores", ev.scores},
         {"diverging", ev.diverging},
         {"finalised", ev.finalised}}},
+      {"evaluators", std::move(evaluators)},
       {"training", {{"sessions", 0}, {"enrolled", 0}, {"modules", std::move(modules)}}},
       {"money", std::move(money)},
       {"by_region", std::move(by_region)},
       {"activity", std::move(activity)},
+  };
+}
+
+json::object funds(const Model& model) {
+  const auto& config = targets_config();
+  auto lines = money_lines(config, true);
+  std::int64_t envelope = 0, awarded = 0, paid = 0, remaining = 0;
+  for (const auto& l : lines) {
+    envelope += l.at("envelope_cents").as_int64();
+    awarded += l.at("awarded_cents").as_int64();
+    paid += l.at("paid_cents").as_int64();
+    remaining += l.at("remaining_cents").as_int64();
+  }
+  json::object as_of{{"position", model.position()}};
+  put_instant(as_of, "recorded_at", model.recorded_at());
+  return json::object{
+      {"position", model.position()},
+      {"as_of", std::move(as_of)},
+      {"currency", "EUR"},
+      {"rules",
+       {{"amounts", "integer euro cents"},
+        {"line_envelope", "the sum awarded on a line never exceeds its envelope"},
+        {"third_party_ceiling_cents", integer(config, "third_party_ceiling_cents")},
+        {"third_party_ceiling",
+         "the total awarded to one third party across all lines, unless a justification under Financial "
+         "Regulation 2024/2509, Art. 207, is recorded"},
+        {"tranches", "the tranches paid never exceed the award"}}},
+      {"lines", std::move(lines)},
+      {"totals",
+       {{"envelope_cents", envelope},
+        {"awarded_cents", awarded},
+        {"paid_cents", paid},
+        {"remaining_cents", remaining}}},
+      {"recipients", json::array()},
   };
 }
 

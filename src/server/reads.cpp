@@ -34,6 +34,7 @@ std::uint64_t Api::applied_position() const {
 std::optional<std::string> Api::read_route_name(std::string_view path) {
   if (path == "/v1/session") return "/v1/session";
   if (path == "/v1/dashboard") return "/v1/dashboard";
+  if (path == "/v1/funds") return "/v1/funds";
   if (path == "/v1/ranking") return "/v1/ranking";
   if (path == "/v1/applications") return "/v1/applications";
   if (path.starts_with("/v1/applications/")) {
@@ -88,6 +89,14 @@ bool Api::read_route(const ApiRequest& request, const std::string& path, const s
   const auto& model = snapshot->model();
   const projections::Viewer viewer{actor.id, actor.role == domain::kEvaluator};
 
+  if (path == "/v1/funds") {
+    if (!services_.policy->may_read_funds(actor)) {
+      fail(Status::permission_denied("the funds are read by programme officers, auditors and administrators"));
+      return true;
+    }
+    finish(json_ok(boost::json::serialize(projections::funds(model)), route));
+    return true;
+  }
   if (path == "/v1/dashboard" || path == "/v1/ranking") {
     auto region = query_string(*url, "region");
     if (region.empty() && actor.role == domain::kRegionalCoordinator) region = actor.region;

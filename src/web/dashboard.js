@@ -259,12 +259,34 @@ export class DashboardView {
       );
     };
     const active = Math.max(0, (e.assignments ?? 0) - (e.conflicts ?? 0));
+    // Each evaluator's workload on the applications in view: what is left to declare or score.
+    const cols = ['assigned', 'to_declare', 'to_score', 'scored', 'conflicts'];
+    const workload = (data.evaluators || []).length
+      ? h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'grid numeric', id: 'workload' },
+          h('caption', {}, t('workload.caption')),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('workload.evaluator')),
+            cols.map((k) => h('th', { scope: 'col' }, t(`workload.${k}`))))),
+          h('tbody', {}, data.evaluators.map((w) => h(
+            'tr',
+            { 'data-evaluator': w.evaluator_id },
+            h('th', { scope: 'row', dir: 'ltr' }, w.evaluator_id),
+            cols.map((k) => h('td', { 'data-col': k }, number(w[k] ?? 0))),
+          ))),
+        ),
+      )
+      : null;
     replace(
       this.evaluation,
       counters,
       progress('declared', e.declared ?? 0, e.assignments ?? 0),
       progress('scores', e.scores ?? 0, active),
       progress('finalised', e.finalised ?? 0, p.eligible ?? 0),
+      workload,
     );
   }
 

@@ -260,6 +260,16 @@ test('signs in with a token and shows the figures of GET /v1/dashboard', async (
     const dd = plain(await adminPage.locator(`[data-eval="${key}"] dd`).innerText());
     assert.equal(dd, plain(count.format(value)), key);
   }
+  // Each evaluator's workload, one row each, as the API gives it.
+  const evaluatorRows = await adminPage.locator('#workload tbody tr').evaluateAll((trs) => trs.map((t) => t.dataset.evaluator));
+  assert.deepEqual(evaluatorRows, api.evaluators.map((w) => w.evaluator_id));
+  assert.ok(api.evaluators.length > 0);
+  for (const w of api.evaluators) {
+    for (const key of ['assigned', 'to_declare', 'to_score', 'scored', 'conflicts']) {
+      const cell = plain(await adminPage.locator(`#workload tr[data-evaluator="${w.evaluator_id}"] td[data-col="${key}"]`).innerText());
+      assert.equal(cell, plain(count.format(w[key])), `${w.evaluator_id} ${key}`);
+    }
+  }
   for (const line of api.money) {
     const cells = await adminPage.locator(`#money tr[data-line="${line.line}"] td`).allInnerTexts();
     assert.equal(plain(cells[0]), plain(euros.format(line.envelope_cents / 100)), line.line);

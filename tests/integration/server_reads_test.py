@@ -94,6 +94,58 @@ class ReadModels(unittest.TestCase):
         self.assertEqual(total + len(outside), p["received"])
         self.assertEqual(self.get("/v1/dashboard" + q(region="Casablanca-Settat"))[0], 404)
 
+    def test_the_evaluator_workload_is_what_the_case_files_show(self):
+        # Counted again from every case file: the assignments of each application's current round.
+        expected, expected_souss = {}, {}
+        for a in self.all_applications(self.auditor, call=CALL):
+            status, _, case = self.get("/v1/applications/" + a["application_id"])
+            self.assertEqual(status, 200, case)
+            for w in case["evaluators"]:
+                if w["round"] != case["round"]:
+                    continue
+                for counts in [expected] + ([expected_souss] if a["region"] == "Souss-Massa" else []):
+                    c = counts.setdefault(w["evaluator_id"], {"assigned": 0, "declared": 0, "conflicts": 0,
+                                                              "scored": 0, "to_declare": 0, "to_score": 0})
+                    c["assigned"] += 1
+                    c["declared"] += w["declaration"] != "none"
+                    c["conflicts"] += w["declaration"] == "conflict"
+                    c["scored"] += w["scored"]
+                    c["to_declare"] += w["declaration"] == "none"
+                    c["to_score"] += w["declaration"] == "no_conflict" and not w["scored"]
+        self.assertGreater(len(expected), 1)
+        for region, counts in ((None, expected), ("Souss-Massa", expected_souss)):
+            status, _, d = self.get("/v1/dashboard" + (q(region=region) if region else ""))
+            self.assertEqual(status, 200, d)
+            shown = {w.pop("evaluator_id"): w for w in d["evaluators"]}
+            self.assertEqual(shown, counts, region)
+            self.assertEqual(sum(w["assigned"] for w in shown.values()), d["evaluation"]["assignments"])
+            self.assertEqual(sum(w["scored"] for w in shown.values()), d["evaluation"]["scores"])
+
+    def test_funds_show_the_envelopes_and_rules_with_what_is_awarded(self):
+        status, _, f = self.get("/v1/funds")
+        self.assertEqual(status, 200, f)
+        self.assertEqual(f["currency"], "EUR")
+        self.assertEqual(f["rules"]["third_party_ceiling_cents"], 6000000)
+        self.assertEqual([l["line"] for l in f["lines"]], ["omi", "agr", "solutions", "observatoire"])
+        self.assertEqual(f["totals"]["envelope_cents"], 134000000)
+        # Nothing of the cascade funding is recorded by the demo: the envelopes stand whole.
+        for line in f["lines"]:
+            self.assertEqual(line["awards"], [])
+            self.assertEqual(line["remaining_cents"], line["envelope_cents"] - line["awarded_cents"])
+        self.assertEqual(f["recipients"], [])
+        # The dashboard's money lines are the same.
+        d = self.get("/v1/dashboard")[2]
+        self.assertEqual([{k: v for k, v in l.items() if k != "awards"} for l in f["lines"]], d["money"])
+        for token in (self.officer, None):
+            self.assertEqual(self.get("/v1/funds", token)[0], 200)
+        status, _, problem = self.get("/v1/funds", self.souss)
+        self.assertEqual(status, 403)
+        self.assertIn("funds", problem["detail"])
+        self.assertEqual(self.get("/v1/funds", self.evaluator)[0], 403)
+        self.assertEqual(self.s.request("GET", "/v1/funds")[0], 401)
+        self.assertEqual(self.s.request("POST", "/v1/funds", b"{}", self.auditor)[0], 405)
+        self.assertEqual(self.get("/v1/funds" + q(as_of=1))[2]["position"], 1)
+
     def test_each_role_reads_the_dashboard_it_may(self):
         status, _, mine = self.get("/v1/dashboard", self.souss)  # a coordinator: their region
         self.assertEqual(status, 200, mine)

@@ -61,6 +61,8 @@ class Policy {
   // (it is asked for evaluators only).
   bool may_read_event(const domain::Actor& actor, std::string_view stream, std::string_view type,
                       std::string_view record) const;
+  // The cascade funding (GET /v1/funds): admin, programme officer, auditor.
+  bool may_read_funds(const domain::Actor& actor) const;
   // The chain check (GET /v1/audit/verify): admin, auditor.
   bool may_verify(const domain::Actor& actor) const;
   // GET /metrics: admin.

@@ -25,6 +25,11 @@ struct Viewer {
 // The programme dashboard, whole (region empty) or of one region.
 boost::json::object dashboard(const Model& model, const std::string& region);
 
+// The cascade funding (GET /v1/funds): each line's envelope and its awards with their tranches,
+// the totals, each recipient's total against the third-party ceiling, and the rules that bound
+// them. No award is recorded by this version: the envelopes and the rules, nothing awarded.
+boost::json::object funds(const Model& model);
+
 // The case file of an application; not_found when there is none.
 Result<boost::json::object> case_file(const Model& model, std::string_view application_id, const Viewer& viewer);
 

@@ -195,10 +195,13 @@ TEST_CASE("the policy per role") {
       evaluator{"e", "evaluator", ""}, coordinator{"c", "regional_coordinator", "Souss-Massa"};
   for (const auto& a : {admin, officer, auditor}) {
     CHECK(policy.may_read_log(a));
+    CHECK(policy.may_read_funds(a));
     CHECK(policy.may_read_stream(a, "application/APP-1"));
   }
   CHECK_FALSE(policy.may_read_log(evaluator));
   CHECK_FALSE(policy.may_read_log(coordinator));
+  CHECK_FALSE(policy.may_read_funds(evaluator));
+  CHECK_FALSE(policy.may_read_funds(coordinator));
   CHECK(policy.may_verify(admin));
   CHECK(policy.may_verify(auditor));
   CHECK_FALSE(policy.may_verify(officer));

@@ -8,14 +8,17 @@
 // - "as of P" gives exactly what the live model showed when P was the head;
 // - a checkpoint that does not match the log is ignored;
 // - an evaluator does not see other scores before submitting their own;
-// - a record's texts read as written, escaped or not, past names the model does not read;
-// - a record that is not JSON stops a replay with data_loss, whichever thread reads it.
+// - a record's texts read as written, escaped or not, past names the model does not read, on
+//   one thread as on two;
+// - a record that is not JSON stops a replay with data_loss, whichever thread reads it;
+// - the dashboard's evaluator workload counts what the log records of each evaluator.
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -648,4 +651,130 @@ TEST_CASE("a record that is not JSON stops a replay on either thread, naming its
     CHECK(st.message().find("record 5000 is not JSON") != std::string::npos);
     CHECK(model.position() < kBad);
   }
+}
+
+TEST_CASE("the dashboard's evaluator workload counts each evaluator's assignments as the log records them") {
+  auto& demo = demo_programme();
+  std::size_t total_scores = 0;
+  for (const auto& c : demo.commands) {
+    for (const auto& e : c.events) total_scores += e.type == "ScoreSubmitted";
+  }
+  // Stopped half-way through the scores, before any appeal: every application is in round 1.
+  testing::TempDir dir;
+  StoryStore s(dir.path());
+  struct Expected {
+    std::int64_t assigned = 0, declared = 0, conflicts = 0, scored = 0, to_score = 0;
+  };
+  std::map<std::string, Expected> expected;
+  std::map<std::pair<std::string, std::string>, std::string> declared;  // (application, evaluator) -> how
+  std::set<std::pair<std::string, std::string>> scored;
+  std::size_t scores = 0;
+  for (const auto& c : demo.commands) {
+    if (scores >= total_scores / 2) break;
+    s.commit(c);
+    for (const auto& e : c.events) {
+      REQUIRE(e.type != "AppealDecided");
+      if (!e.data.contains("evaluator_id")) continue;
+      const std::string evaluator(e.data.at("evaluator_id").as_string());
+      const std::pair<std::string, std::string> key{std::string(e.data.at("application_id").as_string()), evaluator};
+      if (e.type == "EvaluatorAssigned") ++expected[evaluator].assigned;
+      if (e.type == "ConflictOfInterestDeclared")
+        declared[key] = e.data.at("conflict").as_bool() ? "conflict" : "no_conflict";
+      if (e.type == "ScoreSubmitted") {
+        scored.insert(key);
+        ++scores;
+      }
+    }
+  }
+  for (const auto& [key, how] : declared) {
+    auto& x = expected[key.second];
+    ++x.declared;
+    if (how == "conflict") ++x.conflicts;
+    if (scored.count(key)) {
+      ++x.scored;
+    } else if (how == "no_conflict") {
+      ++x.to_score;
+    }
+  }
+  const auto model = replayed(*s.store);
+  const auto d = projections::dashboard(model, "");
+  const auto& evaluators = d.at("evaluators").as_array();
+  REQUIRE(evaluators.size() == expected.size());
+  std::int64_t pending = 0, assignments = 0;
+  for (const auto& v : evaluators) {
+    const auto& o = v.as_object();
+    const std::string id(o.at("evaluator_id").as_string());
+    INFO(id);
+    REQUIRE(expected.count(id));
+    const auto& x = expected.at(id);
+    CHECK(o.at("assigned").as_int64() == x.assigned);
+    CHECK(o.at("declared").as_int64() == x.declared);
+    CHECK(o.at("conflicts").as_int64() == x.conflicts);
+    CHECK(o.at("scored").as_int64() == x.scored);
+    CHECK(o.at("to_declare").as_int64() == x.assigned - x.declared);
+    CHECK(o.at("to_score").as_int64() == x.to_score);
+    pending += x.to_score + x.assigned - x.declared;
+    assignments += x.assigned;
+  }
+  CHECK(pending > 0);  // the cut leaves work to do
+  CHECK(assignments == d.at("evaluation").at("assignments").as_int64());
+
+  // A region's workload counts only its applications.
+  const auto souss = projections::dashboard(model, "Souss-Massa");
+  std::int64_t in_region = 0;
+  for (const auto& v : souss.at("evaluators").as_array()) in_region += v.at("assigned").as_int64();
+  CHECK(in_region == souss.at("evaluation").at("assignments").as_int64());
+  CHECK(in_region < assignments);
+}
+
+TEST_CASE("a long replay on two threads reads escaped texts and nested members as one thread does") {
+  testing::TempDir dir;
+  testing::StoryStore s(dir.path());
+  constexpr int kApplications = 1500;  // 4,500 events: replayed at once on two threads
+  std::vector<testing::Committed> events;
+  for (int i = 0; i < kApplications; ++i) {
+    const auto id = "APP-" + std::to_string(i);
+    auto event = [&](std::string type, json::object data) {
+      testing::Committed e;
+      e.stream = "application/" + id;
+      e.type = std::move(type);
+      e.data = std::move(data);
+      e.actor.id = "u-\"officer\" " + std::to_string(i % 7);
+      e.actor.role = "programme_officer";
+      e.recorded_at = time::Instant(std::chrono::sys_days{std::chrono::year{2026} / 6 / 1});
+      events.push_back(std::move(e));
+    };
+    event("DossierReceived",
+          {{"call_id", "AMI-T"},
+           {"organisation_id", "OSC-\\" + std::to_string(i)},
+           {"region", i % 2 ? "L'Oriental \"est\"\n" : "Souss-Massa"},
+           {"received_at", "2026-05-31T10:00:00.000Z"},
+           {"documents", json::array{json::object{{"kind", "legal_file"},
+                                                  {"name", "statuts \"" + std::to_string(i) + "\".pdf"},
+                                                  {"sha256", std::string(64, 'a')},
+                                                  {"size", i}}}},
+           {"justification", std::string(static_cast<std::size_t>(i % 900), 'x')}});
+    event("EligibilityAssessed", {{"eligible", i % 3 != 0}, {"rationale", "motif \"" + std::to_string(i) + "\"\t✓"}});
+    event("ScoreFinalised", {{"final_half_points", json::object{{"numerator", i}, {"denominator", 2}}},
+                             {"rationale", i % 5 ? "" : "consensus\\n"}});
+  }
+  s.commit(events);
+  projections::Model at_once;
+  REQUIRE(projections::replay_into(*s.store, at_once, 0).is_ok());
+  projections::Model in_steps;  // steps shorter than a two-thread replay
+  for (std::uint64_t to = 1000; in_steps.position() < s.store->head().position; to += 1000) {
+    REQUIRE(projections::replay_into(*s.store, in_steps, std::min(to, s.store->head().position)).is_ok());
+  }
+  CHECK(bytes(at_once) == bytes(in_steps));
+  const auto* c = at_once.case_file("APP-1499");
+  REQUIRE(c != nullptr);
+  CHECK(c->region == "L'Oriental \"est\"\n");
+  CHECK(c->organisation_id == "OSC-\\1499");
+  REQUIRE(c->parts.size() == 1);
+  REQUIRE(c->parts[0].documents.size() == 1);
+  CHECK(c->parts[0].documents[0].name == "statuts \"1499\".pdf");
+  CHECK(c->final_half_points == projections::Points{1499, 2});
+  REQUIRE(c->decisions.size() == 2);
+  CHECK(c->decisions[0].rationale == "motif \"1499\"\t✓");
+  CHECK(c->decisions[0].actor_id == "u-\"officer\" 1");
 }
