@@ -549,7 +549,8 @@ Result<json::object> decision_history(const Model& model, std::string_view appli
   }
   json::object as_of{{"position", model.position()}, {"hash", model.hash()}};
   put_instant(as_of, "recorded_at", model.recorded_at());
-  return json::object{{"application_id", c.application_id},
+  return json::object{{"position", model.position()},
+                      {"application_id", c.application_id},
                       {"call_id", c.call_id},
                       {"region", c.region},
                       {"stage", c.stage},

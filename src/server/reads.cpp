@@ -149,6 +149,14 @@ bool Api::read_route(const ApiRequest& request, const std::string& path, const s
     q.call_id = query_string(*url, "call");
     q.region = query_string(*url, "region");
     q.stage = query_string(*url, "status");
+    if (!q.stage.empty() && std::find(std::begin(projections::kStages), std::end(projections::kStages), q.stage) ==
+                                std::end(projections::kStages)) {
+      std::string stages;
+      for (const auto stage : projections::kStages) stages += (stages.empty() ? "" : ", ") + std::string(stage);
+      fail(Status::invalid_argument("status is not a stage",
+                                    {{"/status", "'" + q.stage + "' is not one of " + stages}}));
+      return true;
+    }
     q.text = query_string(*url, "q");
     q.after = query_string(*url, "cursor");
     auto limit = query_u64(*url, "limit");

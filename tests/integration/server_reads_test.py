@@ -159,6 +159,10 @@ class ReadModels(unittest.TestCase):
         self.assertEqual(self.s.request("POST", "/v1/dashboard", b"{}", self.auditor)[0], 405)
 
     def test_applications_are_listed_paged_searched_and_scoped(self):
+        status, _, problem = self.get("/v1/applications" + q(call=CALL, status="accepted"))
+        self.assertEqual(status, 400, problem)
+        self.assertEqual(problem["errors"][0]["path"], "/status")
+        self.assertIn("waiting", problem["errors"][0]["message"])
         every = self.all_applications(self.auditor, call=CALL)
         ids = [a["application_id"] for a in every]
         self.assertEqual(len(ids), 350)

@@ -41,10 +41,14 @@ Result<boost::json::object> decision_history(const Model& model, std::string_vie
 // invalid_argument for a region the call does not target.
 Result<boost::json::object> ranking(const Model& model, const std::string& call_id, const std::string& region);
 
+// The stages an application can be at (as domain::ami::Stage names them).
+inline constexpr std::string_view kStages[] = {"received", "inadmissible", "ineligible", "eligible",
+                                               "scored",   "selected",     "waiting",    "withdrawn"};
+
 struct ApplicationQuery {
   std::string call_id;
   std::string region;  // empty: every region
-  std::string stage;   // empty: every stage
+  std::string stage;   // empty: every stage; else one of kStages
   std::string text;    // case-insensitive search in id, organisation, name, registration number
   std::string after;   // the cursor: the last application id of the previous page
   std::size_t limit = 50;
