@@ -215,7 +215,9 @@ StreamProtocol::Step StreamProtocol::subscribe_dashboard(const std::string& sub,
 }
 
 bool StreamProtocol::dashboard_due(const DashboardSubscription& d) const {
-  return d.first || api_.services().projections->current()->position() > d.sent;
+  // The read models' position as the hub's watcher announces it, at most four times a second;
+  // not the projector's own, which every commit's wake would otherwise send at once.
+  return d.first || api_.services().hub->read_models_position() > d.sent;
 }
 
 bool StreamProtocol::wants_pull() const {

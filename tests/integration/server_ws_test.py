@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """WebSocket /v1/stream of a real `sijill serve`: authentication, catch-up then live with no gap and
-no duplicate while writes are under way, filters, per-subscription errors, what a token may
-read, the 4008 close of a client too far behind and its resumption, and 1001 on shutdown.
+no duplicate while writes are under way, filters, per-subscription errors, the dashboard topic's
+coalescing, what a token may read, the 4008 close of a client too far behind and its
+resumption, and 1001 on shutdown.
 
 Usage: server_ws_test.py SIJILL   (needs the Debian package python3-websockets)
 """
@@ -161,6 +162,32 @@ class Stream(unittest.TestCase):
         dashboard = got["dashboard"][0]
         self.assertEqual((dashboard["sub"], dashboard["data"]["region"]), ("d", "Souss-Massa"))
         self.assertEqual(dashboard["data"]["pipeline"]["received"], 0)
+
+    def test_the_dashboard_topic_is_coalesced_to_four_a_second_and_ends_on_the_head(self):
+        async def scenario():
+            ws = await connect(self.s, self.s.admin)
+            await ws.send(json.dumps({"op": "subscribe", "id": "d", "topic": "dashboard"}))
+            messages = [await recv(ws)]
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            await loop.run_in_executor(None, self.write_users, "CO", 200)
+            head = self.s.head()
+            while messages[-1]["position"] < head:
+                m = await recv(ws)
+                if m["op"] == "dashboard":
+                    messages.append(m)
+            elapsed = loop.time() - started
+            await ws.close()
+            return messages, head, elapsed
+
+        messages, head, elapsed = run(scenario())
+        self.assertEqual(messages[0]["op"], "dashboard")
+        positions = [m["position"] for m in messages]
+        self.assertEqual(positions, sorted(set(positions)))  # each newer than the one before
+        self.assertEqual(positions[-1], head)
+        # 200 commits; the updates after the first come at most four times a second, each the latest.
+        self.assertLessEqual(len(messages) - 1, 4 * elapsed + 2, (len(messages), elapsed))
+        self.assertEqual(messages[-1]["data"], self.s.get("/v1/dashboard", self.s.admin)[2])
 
     def test_a_token_receives_only_what_it_may_read(self):
         evaluator = self.s.user_with_token("WS-eva", "evaluator")

@@ -83,6 +83,10 @@ class Hub {
   // coalesced. Call once, before serving; the watcher stops with the hub.
   void watch_read_models(const projections::Projector& projector, std::chrono::milliseconds interval);
 
+  // The read models' position as last announced by that watcher (0 before it starts): what a
+  // `dashboard` subscription follows, so that the commits' own wakes do not send it more often.
+  std::uint64_t read_models_position() const { return read_models_.load(std::memory_order_acquire); }
+
   // An event read from the log, shaped as the ring holds it.
   static Result<HubEvent> from_record(const store::Record& record);
 
@@ -93,6 +97,7 @@ class Hub {
   store::EventStore& store_;
   Options options_;
   std::atomic<std::uint64_t> head_{0};
+  std::atomic<std::uint64_t> read_models_{0};
 
   mutable std::shared_mutex ring_mu_;
   std::deque<HubEvent> ring_;   // guarded by ring_mu_; consecutive positions
