@@ -52,9 +52,10 @@ void Hub::wake(std::uint64_t head) {
 
 void Hub::watch_read_models(const projections::Projector& projector, std::chrono::milliseconds interval) {
   if (watching_.exchange(true)) return;
-  read_models_.store(projector.current()->position(), std::memory_order_release);
-  watcher_ = std::thread([this, &projector, interval] {
-    std::uint64_t seen = projector.current()->position();
+  const std::uint64_t start = projector.current()->position();
+  read_models_.store(start, std::memory_order_release);
+  watcher_ = std::thread([this, &projector, interval, start] {
+    std::uint64_t seen = start;
     while (watching_.load()) {
       if (!projector.wait_for(seen + 1, std::chrono::milliseconds(100))) continue;
       seen = projector.current()->position();

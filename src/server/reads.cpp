@@ -58,6 +58,10 @@ bool Api::read_route(const ApiRequest& request, const std::string& path, const s
     finish(json_ok(boost::json::serialize(o), route));
     return true;
   }
+  if (path == "/v1/funds" && !services_.policy->may_read_funds(actor)) {
+    fail(Status::permission_denied("the funds are read by programme officers, auditors and administrators"));
+    return true;
+  }
   auto* projector = services_.projections;
   if (projector == nullptr) {
     fail(Status::unavailable("the read models are not loaded"));
@@ -89,11 +93,7 @@ bool Api::read_route(const ApiRequest& request, const std::string& path, const s
   const auto& model = snapshot->model();
   const projections::Viewer viewer{actor.id, actor.role == domain::kEvaluator};
 
-  if (path == "/v1/funds") {
-    if (!services_.policy->may_read_funds(actor)) {
-      fail(Status::permission_denied("the funds are read by programme officers, auditors and administrators"));
-      return true;
-    }
+  if (path == "/v1/funds") {  // may_read_funds: checked above, before an as_of is replayed
     finish(json_ok(boost::json::serialize(projections::funds(model)), route));
     return true;
   }

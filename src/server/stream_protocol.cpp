@@ -217,7 +217,11 @@ StreamProtocol::Step StreamProtocol::subscribe_dashboard(const std::string& sub,
 bool StreamProtocol::dashboard_due(const DashboardSubscription& d) const {
   // The read models' position as the hub's watcher announces it, at most four times a second;
   // not the projector's own, which every commit's wake would otherwise send at once.
-  return d.first || api_.services().hub->read_models_position() > d.sent;
+  // Without that watcher (none is started), the projector's own position.
+  const auto& hub = *api_.services().hub;
+  const auto position =
+      hub.watching_read_models() ? hub.read_models_position() : api_.services().projections->current()->position();
+  return d.first || position > d.sent;
 }
 
 bool StreamProtocol::wants_pull() const {

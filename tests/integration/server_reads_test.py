@@ -136,8 +136,9 @@ class ReadModels(unittest.TestCase):
         # The dashboard's money lines are the same.
         d = self.get("/v1/dashboard")[2]
         self.assertEqual([{k: v for k, v in l.items() if k != "awards"} for l in f["lines"]], d["money"])
-        for token in (self.officer, None):
+        for token in (self.officer, self.s.admin):
             self.assertEqual(self.get("/v1/funds", token)[0], 200)
+        self.assertEqual(self.get("/v1/funds" + q(as_of="last tuesday"), self.souss)[0], 403)
         status, _, problem = self.get("/v1/funds", self.souss)
         self.assertEqual(status, 403)
         self.assertIn("funds", problem["detail"])

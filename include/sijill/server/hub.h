@@ -86,6 +86,7 @@ class Hub {
   // The read models' position as last announced by that watcher (0 before it starts): what a
   // `dashboard` subscription follows, so that the commits' own wakes do not send it more often.
   std::uint64_t read_models_position() const { return read_models_.load(std::memory_order_acquire); }
+  bool watching_read_models() const { return watching_.load(); }
 
   // An event read from the log, shaped as the ring holds it.
   static Result<HubEvent> from_record(const store::Record& record);
